@@ -1,0 +1,73 @@
+//! Chapter 2: WebSocket echo. One connection that stays open, and both sides may speak.
+//!
+//! Run it with `just run chapter-2` (or `cargo run -p chapter-02`), open
+//! <http://localhost:3000>, and read `notes/02-ws-echo.md` beside this file.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Router,
+    extract::ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use tracing::info;
+
+/// The longest message the server accepts, in bytes. A longer one closes the connection
+/// (WebSocket close code 1009, "message too big").
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+pub fn app() -> Router {
+    Router::new()
+        .route("/", get(home))
+        .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
+        .fallback(|| async { Redirect::to("/") })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct Home;
+
+/// One URL, two answers. The browser's `new WebSocket("ws://localhost:3000")` sends an
+/// ordinary `GET /` that asks to *upgrade* the connection: that request becomes a
+/// WebSocket. Any other `GET /` is a plain HTTP request and gets the page.
+async fn home(upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>) -> Response {
+    match upgrade {
+        Ok(upgrade) => upgrade.max_message_size(MAX_MESSAGE_BYTES).on_upgrade(echo),
+        Err(_not_a_websocket) => Home.into_response(),
+    }
+}
+
+/// Runs for as long as one browser stays connected: one task per connection.
+async fn echo(mut socket: WebSocket) {
+    info!("Connected to Browser ✅");
+
+    // The server speaks first, unasked: something plain HTTP cannot do.
+    let greeting =
+        Message::text("Hello from the server! Send me something and I will send it back.");
+    if socket.send(greeting).await.is_err() {
+        return;
+    }
+
+    // `recv` waits for the next message; `None` means the browser went away.
+    while let Some(Ok(message)) = socket.recv().await {
+        match message {
+            Message::Text(text) => {
+                info!("Browser said: {}", text.as_str());
+                if socket.send(Message::Text(text)).await.is_err() {
+                    break;
+                }
+            }
+            Message::Binary(bytes) => {
+                info!("Browser sent {} bytes", bytes.len());
+                if socket.send(Message::Binary(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            Message::Close(_) => break,
+            // Pings are answered with pongs for us.
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+    info!("Disconnected from the Browser ❌");
+}

@@ -1,0 +1,203 @@
+//! The plumbing every chapter uses, written once.
+//!
+//! A chapter's own file holds only its lesson. What every chapter needs the same way
+//! lives here:
+//!
+//! - [`serve`]: the one way a chapter starts (address, logs, Ctrl-C, a clear message when
+//!   the port is taken);
+//! - [`page_files`]: the files a chapter page loads besides its HTML (the chapter's
+//!   `public/` folder, the workbook stylesheet, MVP.css);
+//! - [`socket_io_client`]: the Socket.IO browser bundle at `/socket.io/socket.io.js`;
+//! - `templates/base.html`: the page chrome that every chapter template extends.
+
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Duration,
+};
+
+use axum::Router;
+use tower_http::{
+    services::{ServeDir, ServeFile},
+    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+/// The workspace root: `node_modules/` (the browser packages from npm) lives there.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Routes for the files a chapter page loads besides its HTML.
+///
+/// - `/public/...`: the chapter's own `public/` folder (its `app.js`);
+/// - `/assets/...`: the workbook's stylesheet, shared by every chapter;
+/// - `/vendor/mvp.css`: the classless stylesheet the course uses, from npm.
+///
+/// Files are read from disk on every request, so an edit to `app.js` needs only a
+/// browser refresh, never a rebuild. `chapter_dir` is the chapter's
+/// `env!("CARGO_MANIFEST_DIR")`.
+pub fn page_files(chapter_dir: &str) -> Router {
+    let root = workspace_root();
+    Router::new()
+        .nest_service(
+            "/public",
+            ServeDir::new(Path::new(chapter_dir).join("public")),
+        )
+        .nest_service("/assets", ServeDir::new(root.join("shared/assets")))
+        .route_service(
+            "/vendor/mvp.css",
+            ServeFile::new(root.join("node_modules/mvp.css/mvp.css")),
+        )
+}
+
+/// The Socket.IO browser bundle at `/socket.io/socket.io.js`, as the course loads it.
+///
+/// socketioxide speaks the protocol but does not ship the browser client, so this serves
+/// the one from the npm package `socket.io-client`. Merge it *after* adding the Socket.IO
+/// layer: routes added before the layer are answered by the layer itself
+/// (`400 Transport unknown`).
+pub fn socket_io_client() -> Router {
+    let dist = workspace_root().join("node_modules/socket.io-client/dist");
+    Router::new()
+        .route_service(
+            "/socket.io/socket.io.js",
+            ServeFile::new(dist.join("socket.io.min.js")),
+        )
+        // The browser's developer tools ask for the source map that the bundle names.
+        .route_service(
+            "/socket.io/socket.io.min.js.map",
+            ServeFile::new(dist.join("socket.io.min.js.map")),
+        )
+}
+
+/// Starts a chapter: the one function every chapter's `main` calls.
+///
+/// - listens on `HOST` (default `127.0.0.1`) and `PORT` (default 3000; `PORT=0` picks a
+///   free one) and prints `Listening on http://localhost:PORT`;
+/// - logs with `tracing` (set `RUST_LOG`, e.g. `RUST_LOG=debug`, for more);
+/// - stops cleanly on Ctrl-C;
+/// - when the port is taken, says so in one line and exits with an error.
+pub async fn serve(app: Router) -> ExitCode {
+    init_logs();
+    warn_if_browser_packages_missing();
+
+    let (host, port) = match address_from_env() {
+        Ok(address) => address,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind((host, port)).await {
+        Ok(listener) => listener,
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => {
+            eprintln!(
+                "Port {port} is already in use: is another chapter still running? \
+                 Stop it with Ctrl-C, or choose another port: PORT={} just run chapter-N",
+                port.saturating_add(1)
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("Cannot listen on {host}:{port}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = listener.local_addr().map_or(port, |address| address.port());
+    println!("Listening on http://localhost:{port}");
+    if host.is_unspecified() {
+        println!("(HOST={host}: other machines on your network can connect too)");
+    }
+
+    // One log line for each HTTP answer: method, path, status and time taken.
+    let http_log = TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+        .on_eos(());
+    let app = app.layer(http_log);
+    let server = axum::serve(listener, app).with_graceful_shutdown(ctrl_c());
+    // Graceful shutdown waits for open HTTP requests; a long-polling Socket.IO request
+    // can wait for a long time, so give up waiting after a few seconds.
+    tokio::select! {
+        result = server => if let Err(error) = result {
+            eprintln!("Server error: {error}");
+            return ExitCode::FAILURE;
+        },
+        () = async { ctrl_c().await; tokio::time::sleep(Duration::from_secs(3)).await } => {}
+    }
+    println!("Stopped.");
+    ExitCode::SUCCESS
+}
+
+/// Reads `HOST` and `PORT`, with a sentence for the user when either is not valid.
+fn address_from_env() -> Result<(IpAddr, u16), String> {
+    let host = match std::env::var("HOST") {
+        Ok(host) if host == "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        Ok(host) => host.parse().map_err(|_| {
+            format!("HOST={host} is not an IP address (try 127.0.0.1, or 0.0.0.0 for your network)")
+        })?,
+        Err(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    let port = match std::env::var("PORT") {
+        Ok(port) => port
+            .parse()
+            .map_err(|_| format!("PORT={port} is not a port number (0 to 65535)"))?,
+        Err(_) => 3000,
+    };
+    Ok((host, port))
+}
+
+/// Logs go to standard error; `RUST_LOG` sets what is shown. The default shows what a
+/// chapter itself logs and each HTTP request.
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,socketioxide=warn"));
+    // `try_init`: a second chapter started in the same process (the tests) keeps the
+    // first one's logger.
+    let _ = tracing_subscriber::fmt()
+        .compact()
+        .with_target(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Pages still work without the npm packages, only unstyled (and without Socket.IO):
+/// say once, at start-up, what is missing and how to get it.
+fn warn_if_browser_packages_missing() {
+    let root = workspace_root();
+    if !root.join("node_modules/mvp.css/mvp.css").exists()
+        || !root.join("node_modules/socket.io-client/dist").exists()
+    {
+        tracing::warn!(
+            "node_modules is missing: pages will have no stylesheet and no Socket.IO client. \
+             Install Node.js (https://nodejs.org), then run `npm ci` in {} (`just run` does it for you)",
+            root.canonicalize().unwrap_or(root.clone()).display()
+        );
+    }
+}
+
+/// Resolves on the first Ctrl-C (or SIGTERM, as sent by `kill` and process managers).
+async fn ctrl_c() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        () = terminate => {},
+    }
+}

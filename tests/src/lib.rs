@@ -1,0 +1,100 @@
+//! Helpers for the workbook's tests: start a chapter on a free port, and talk to it
+//! with real clients (HTTP, WebSocket, and a small Socket.IO client in [`sio`]).
+
+use std::{net::SocketAddr, time::Duration};
+
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
+
+/// How long a test waits for something that should happen at once.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// Serves `app` on 127.0.0.1 with a port the system picks, and returns its address.
+pub async fn start(app: Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("server runs") });
+    address
+}
+
+/// An HTTP client that shows redirects instead of following them.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+/// A WebSocket client, as a browser's `new WebSocket("ws://HOST/")`.
+pub struct Ws(WebSocketStream<MaybeTlsStream<TcpStream>>);
+
+impl Ws {
+    pub async fn connect(address: SocketAddr) -> Self {
+        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{address}/"))
+            .await
+            .expect("WebSocket handshake");
+        Self(stream)
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.0.send(Message::text(text)).await.expect("send");
+    }
+
+    pub async fn send(&mut self, message: Message) {
+        self.0.send(message).await.expect("send");
+    }
+
+    /// Sends the course's JSON: `{"type": kind, "payload": payload}`.
+    pub async fn send_json(&mut self, kind: &str, payload: &str) {
+        let json = serde_json::json!({ "type": kind, "payload": payload });
+        self.send_text(&json.to_string()).await;
+    }
+
+    /// The next text frame, or a panic after [`PATIENCE`].
+    pub async fn text(&mut self) -> String {
+        match self.next().await {
+            Some(Message::Text(text)) => text.to_string(),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    /// The next data or close frame (`None`: the connection ended).
+    pub async fn next(&mut self) -> Option<Message> {
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, self.0.next())
+                .await
+                .expect("nothing arrived in time");
+            match frame {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(message)) => return Some(message),
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
+    /// Asserts that nothing arrives for a short while.
+    pub async fn expect_silence(&mut self) {
+        let frame = tokio::time::timeout(Duration::from_millis(300), self.0.next()).await;
+        assert!(frame.is_err(), "expected nothing, got {frame:?}");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.0.close(None).await;
+    }
+}
+
+/// Waits until `condition` holds, checking every few milliseconds, for at most `limit`.
+pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    condition()
+}

@@ -1,0 +1,53 @@
+//! Chapter 2 over a real WebSocket: same URL as the page, greeting, echo.
+
+use tokio_tungstenite::tungstenite::Message;
+use workbook_tests::{Ws, http, start};
+
+#[tokio::test]
+async fn the_same_url_is_a_page_or_a_websocket() {
+    let address = start(chapter_02::app()).await;
+    let page = http()
+        .get(format!("http://{address}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<form id=\"message\">"));
+
+    let mut socket = Ws::connect(address).await;
+    assert!(socket.text().await.starts_with("Hello from the server!"));
+}
+
+#[tokio::test]
+async fn text_and_binary_come_back_to_the_sender_only() {
+    let address = start(chapter_02::app()).await;
+    let mut ana = Ws::connect(address).await;
+    let mut ben = Ws::connect(address).await;
+    ana.text().await; // greetings
+    ben.text().await;
+
+    ana.send_text("hi 👋").await;
+    assert_eq!(ana.text().await, "hi 👋");
+    ana.send(Message::binary(vec![0u8, 1, 2, 255])).await;
+    assert_eq!(
+        ana.next().await,
+        Some(Message::binary(vec![0u8, 1, 2, 255]))
+    );
+    ben.expect_silence().await;
+}
+
+#[tokio::test]
+async fn an_oversized_message_closes_only_that_connection() {
+    let address = start(chapter_02::app()).await;
+    let mut big = Ws::connect(address).await;
+    let mut other = Ws::connect(address).await;
+    big.text().await;
+    other.text().await;
+
+    big.send_text(&"x".repeat(chapter_02::MAX_MESSAGE_BYTES + 1))
+        .await;
+    assert!(matches!(big.next().await, None | Some(Message::Close(_))));
+
+    other.send_text("still here").await;
+    assert_eq!(other.text().await, "still here");
+}

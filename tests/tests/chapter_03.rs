@@ -1,0 +1,190 @@
+//! Chapter 3 over real WebSockets: the course's JSON protocol, nicknames, broadcast,
+//! bad input, peers that leave, and a peer that stops reading.
+
+use std::time::Duration;
+
+use chapter_03::{Chat, ERROR_SIGN, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
+use tokio_tungstenite::tungstenite::Message;
+use workbook_tests::{PATIENCE, Ws, eventually, http, start};
+
+#[tokio::test]
+async fn page_has_the_course_ids() {
+    let address = start(chapter_03::app()).await;
+    let body = http()
+        .get(format!("http://{address}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for id in [
+        "<form id=\"nick\">",
+        "<form id=\"message\">",
+        "<ul class=\"messages\">",
+    ] {
+        assert!(body.contains(id), "missing {id}");
+    }
+}
+
+#[tokio::test]
+async fn three_people_chat_with_nicknames() {
+    let address = start(chapter_03::app()).await;
+    let mut ana = Ws::connect(address).await;
+    let mut ben = Ws::connect(address).await;
+    let mut cleo = Ws::connect(address).await;
+
+    ana.send_json("nickname", "Ana").await;
+    ben.send_json("nickname", "Ben").await;
+    // Setting a nickname sends nothing to anybody.
+    ana.expect_silence().await;
+
+    ana.send_json("new_message", "hello").await;
+    for socket in [&mut ana, &mut ben, &mut cleo] {
+        assert_eq!(socket.text().await, "Ana: hello");
+    }
+    ben.send_json("new_message", "hi Ana").await;
+    cleo.send_json("new_message", "hey").await;
+    for socket in [&mut ana, &mut ben, &mut cleo] {
+        // One feed, so everyone sees the same order.
+        let first = socket.text().await;
+        let second = socket.text().await;
+        let mut both = [first, second];
+        both.sort();
+        assert_eq!(both, ["Anon: hey", "Ben: hi Ana"]);
+    }
+}
+
+#[tokio::test]
+async fn a_message_never_renames_its_sender() {
+    // The original's missing `break` renamed you to every message you sent.
+    let address = start(chapter_03::app()).await;
+    let mut ana = Ws::connect(address).await;
+    ana.send_json("nickname", "Ana").await;
+    ana.send_json("new_message", "first").await;
+    ana.send_json("new_message", "second").await;
+    assert_eq!(ana.text().await, "Ana: first");
+    assert_eq!(ana.text().await, "Ana: second");
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_to_its_sender_alone() {
+    let address = start(chapter_03::app()).await;
+    let mut bad = Ws::connect(address).await;
+    let mut other = Ws::connect(address).await;
+    bad.send_json("nickname", "Bad").await;
+
+    let long_nickname = "n".repeat(MAX_NICKNAME_CHARS + 1);
+    let huge = serde_json::json!({"type": "new_message", "payload": "x".repeat(MAX_FRAME_BYTES)})
+        .to_string();
+    let cases: Vec<(Message, &str)> = vec![
+        (
+            Message::text("hello, not JSON"),
+            "could not read your message",
+        ),
+        (
+            Message::text(r#"{"type":"shout","payload":"x"}"#),
+            "unknown variant `shout`",
+        ),
+        (
+            Message::text(r#"{"type":"new_message"}"#),
+            "missing field `payload`",
+        ),
+        (
+            Message::text(r#"{"type":"new_message","payload":42}"#),
+            "invalid type: integer `42`",
+        ),
+        (
+            Message::text(r#"{"type":"nickname","payload":null}"#),
+            "invalid type: null",
+        ),
+        (Message::text(r#"{"payload":"x"}"#), "missing field `type`"),
+        (
+            Message::text(r#"{"type":"new_message","payload":"   "}"#),
+            "empty message",
+        ),
+        (
+            Message::text(r#"{"type":"nickname","payload":""}"#),
+            "empty nickname",
+        ),
+        (
+            Message::text(format!(
+                r#"{{"type":"nickname","payload":"{long_nickname}"}}"#
+            )),
+            "nickname too long",
+        ),
+        (
+            Message::text(r#"{"type":"nickname","payload":"⚠️ server"}"#),
+            "letters, digits",
+        ),
+        (
+            Message::binary(vec![1u8, 2, 3]),
+            "binary frames are not understood",
+        ),
+        (Message::text(huge), "message too long"),
+    ];
+    for (frame, expected) in cases {
+        bad.send(frame).await;
+        let reply = bad.text().await;
+        assert!(reply.starts_with(ERROR_SIGN), "{reply}");
+        assert!(
+            reply.contains(expected),
+            "expected {expected:?} in {reply:?}"
+        );
+        // The connection is still open, the nickname unchanged, and a good message still
+        // goes through to everybody.
+        bad.send_json("new_message", "still here").await;
+        assert_eq!(bad.text().await, "Bad: still here");
+        assert_eq!(other.text().await, "Bad: still here");
+    }
+}
+
+#[tokio::test]
+async fn peers_leave_the_list_when_their_connection_drops() {
+    let chat = Chat::new();
+    let address = start(chapter_03::app_with(chat.clone())).await;
+    let polite = Ws::connect(address).await;
+    let abrupt = Ws::connect(address).await;
+    let mut stays = Ws::connect(address).await;
+    assert!(eventually(PATIENCE, || chat.peers() == 3).await);
+
+    polite.close().await;
+    drop(abrupt); // no close frame: the TCP connection just ends
+    assert!(
+        eventually(PATIENCE, || chat.peers() == 1).await,
+        "peers: {}",
+        chat.peers()
+    );
+
+    stays.send_json("new_message", "anyone?").await;
+    assert_eq!(stays.text().await, "Anon: anyone?");
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_does_not_hold_others_back() {
+    let chat = Chat::new();
+    let address = start(chapter_03::app_with(chat.clone())).await;
+    let _stalled = Ws::connect(address).await; // connects, then never reads again
+    let mut talker = Ws::connect(address).await;
+    let mut listener = Ws::connect(address).await;
+    talker.send_json("nickname", "T").await;
+
+    // 600 lines of 16 KiB: about 10 MB, more than the stalled peer's socket buffers hold.
+    let line = "y".repeat(16 * 1024);
+    let expected = format!("T: {line}");
+    // Each read below waits at most PATIENCE: a broadcast that waited for the stalled
+    // peer would stop here.
+    for _ in 0..600 {
+        talker.send_json("new_message", &line).await;
+        assert_eq!(listener.text().await, expected);
+        assert_eq!(talker.text().await, expected);
+    }
+    // And the stalled one is dropped, while the others stay.
+    assert!(
+        eventually(Duration::from_secs(10), || chat.peers() == 2).await,
+        "peers: {}",
+        chat.peers()
+    );
+    talker.send_json("new_message", "done").await;
+    assert_eq!(listener.text().await, "T: done");
+}
