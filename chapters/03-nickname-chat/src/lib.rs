@@ -89,10 +89,15 @@ async fn home(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     match upgrade {
-        Ok(upgrade) => upgrade
-            .max_message_size(HARD_FRAME_LIMIT)
-            .max_frame_size(HARD_FRAME_LIMIT)
-            .on_upgrade(move |socket| talk(socket, chat)),
+        Ok(upgrade) => {
+            // Subscribe before answering the upgrade: a line sent the moment the
+            // browser sees "connected" is already on its way to it.
+            let feed = chat.feed.subscribe();
+            upgrade
+                .max_message_size(HARD_FRAME_LIMIT)
+                .max_frame_size(HARD_FRAME_LIMIT)
+                .on_upgrade(move |socket| talk(socket, chat, feed))
+        }
         Err(_not_a_websocket) => Home.into_response(),
     }
 }
@@ -113,8 +118,7 @@ enum FromBrowser {
 /// The loop waits for whichever comes first: a frame from this browser, or a line from
 /// the feed to pass on to it. One task per browser, and no lock anywhere: the feed is the
 /// only thing connections share.
-async fn talk(mut socket: WebSocket, chat: Chat) {
-    let mut feed = chat.feed.subscribe();
+async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<Utf8Bytes>) {
     let mut nickname = String::from("Anon");
     info!(peers = chat.peers(), "Connected to Browser ✅");
 

@@ -1,0 +1,31 @@
+// Chapter 4: the browser's side. `io()` connects to the server that served this page.
+const socket = io();
+
+const welcome = document.getElementById("welcome");
+const form = welcome.querySelector("form");
+const room = document.getElementById("room");
+const error = document.getElementById("error");
+
+// The server runs this function, in this browser, when it has put us in the room.
+function showRoom(roomName) {
+  welcome.hidden = true;
+  room.hidden = false;
+  room.querySelector("h3").textContent = `Room ${roomName}`;
+  error.hidden = true;
+}
+
+function handleRoomSubmit(event) {
+  event.preventDefault();
+  const input = form.querySelector("input");
+  // Any event name, an object as argument, and a function last: the callback.
+  socket.emit("enter_room", { payload: input.value }, showRoom);
+  input.value = "";
+}
+
+form.addEventListener("submit", handleRoomSubmit);
+
+// Bad input comes back as an `error` event, to this browser only.
+socket.on("error", (message) => {
+  error.textContent = message;
+  error.hidden = false;
+});

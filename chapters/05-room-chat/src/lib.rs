@@ -1,0 +1,210 @@
+//! Chapter 5: room chat. Messages go to the others in your room, with join and leave
+//! notices and nicknames.
+//!
+//! Run it with `just run chapter-5` (or `cargo run -p chapter-05`), open
+//! <http://localhost:3000> in two or three tabs, and read `notes/05-room-chat.md` beside
+//! this file.
+
+use std::{convert::Infallible, future::Future};
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{Router, response::Redirect, routing::get};
+use socketioxide::{
+    SocketIo,
+    extract::{AckSender, SocketRef, TryData},
+    handler::ConnectHandler,
+    socket::DisconnectReason,
+};
+use tracing::{info, warn};
+
+/// Room names: 1 to 40 characters, no control characters.
+pub const MAX_ROOM_NAME_CHARS: usize = 40;
+/// Nicknames: 1 to 20 letters, digits, spaces, `_`, `-` or `.`.
+pub const MAX_NICKNAME_CHARS: usize = 20;
+/// The longest chat message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// The largest Socket.IO packet the server reads; a larger one closes the connection.
+pub const MAX_PACKET_BYTES: u64 = 64 * 1024;
+
+pub fn app() -> Router {
+    let (socket_io, io) = SocketIo::builder()
+        .max_payload(MAX_PACKET_BYTES)
+        .build_layer();
+    io.ns("/", connected.with(listen));
+
+    Router::new()
+        .route("/", get(home))
+        .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
+        .fallback(|| async { Redirect::to("/") })
+        // Socket.IO answers everything under /socket.io/ ...
+        .layer(socket_io)
+        // ... except its browser bundle, which must therefore come after the layer.
+        .merge(shared::socket_io_client())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+struct Home;
+
+async fn home() -> Home {
+    Home
+}
+
+/// Registers what this socket listens to. It runs as a connect *middleware*, which
+/// socketioxide finishes before it tells the browser "connected": no event can arrive
+/// before its listener exists.
+async fn listen(socket: SocketRef) -> Result<(), Infallible> {
+    socket.on("nickname", nickname);
+    socket.on("enter_room", enter_room);
+    socket.on("new_message", new_message);
+    socket.on_disconnect(disconnect);
+    Ok(())
+}
+
+async fn connected(socket: SocketRef) {
+    info!(id = %socket.id, "Connected to Browser ✅");
+}
+
+// A note on order. socketioxide runs the `async` part of every handler in a task of its
+// own, so two events from one browser may run in either order. The handlers below are
+// therefore plain functions: what later events depend on (the nickname, the rooms
+// joined) happens in their first lines, the moment the event arrives and in the order
+// it arrived. Only the sending waits in the `async move` block they return.
+
+/// A socket's nickname, kept in the socket's extensions.
+#[derive(Clone)]
+struct Nickname(String);
+
+fn nickname_of(socket: &SocketRef) -> String {
+    socket
+        .extensions
+        .get::<Nickname>()
+        .map_or_else(|| String::from("Anon"), |Nickname(name)| name)
+}
+
+/// `nickname(name)`, with an optional callback that receives the name as saved.
+fn nickname(
+    socket: SocketRef,
+    TryData(name): TryData<String>,
+    done: AckSender,
+) -> impl Future<Output = ()> {
+    let saved = name
+        .map_err(|error| format!("expected a name as text ({error})"))
+        .and_then(|name| valid_nickname(&name));
+    match &saved {
+        Ok(name) => {
+            info!(id = %socket.id, "{} is now called {name}", nickname_of(&socket));
+            socket.extensions.insert(Nickname(name.clone()));
+        }
+        Err(error) => report(&socket, "nickname", error),
+    }
+    async move {
+        if let Ok(name) = saved {
+            let _ = done.send(&name);
+        }
+    }
+}
+
+/// `enter_room(name, done)`: join the room, tell the others, then call `done(name)`.
+fn enter_room(
+    socket: SocketRef,
+    TryData(name): TryData<String>,
+    done: AckSender,
+) -> impl Future<Output = ()> {
+    let room = name
+        .map_err(|error| format!("expected a room name as text ({error})"))
+        .and_then(|name| room_name(&name));
+    let nickname = nickname_of(&socket);
+    match &room {
+        Ok(room) => {
+            socket.join(room.clone());
+            info!(id = %socket.id, "{nickname} entered room {room}");
+        }
+        Err(error) => report(&socket, "enter_room", error),
+    }
+    async move {
+        let Ok(room) = room else { return };
+        // `to(room)`: everyone in the room except this socket.
+        let _ = socket.to(room.clone()).emit("welcome", &nickname).await;
+        let _ = done.send(&room);
+    }
+}
+
+/// `new_message(text, room, done)`: pass the text to the others in the room, then call
+/// `done()` so the sender can show "You: text".
+fn new_message(
+    socket: SocketRef,
+    TryData(message): TryData<(String, String)>,
+    done: AckSender,
+) -> impl Future<Output = ()> {
+    let checked = message
+        .map_err(|error| format!("expected a text and a room name ({error})"))
+        .and_then(|(text, room)| {
+            if text.trim().is_empty() {
+                Err("the message is empty".to_owned())
+            } else if text.chars().count() > MAX_MESSAGE_CHARS {
+                Err(format!("the message is too long (at most {MAX_MESSAGE_CHARS} characters)"))
+            } else if !socket.rooms().iter().any(|joined| *joined == room) {
+                // The course trusted the room name; here it must be a room you are in.
+                Err(format!("you are not in room {room:?}: enter it first"))
+            } else {
+                Ok((format!("{}: {text}", nickname_of(&socket)), room))
+            }
+        });
+    if let Err(error) = &checked {
+        report(&socket, "new_message", error);
+    }
+    async move {
+        let Ok((line, room)) = checked else { return };
+        let _ = socket.to(room).emit("new_message", &line).await;
+        let _ = done.send(&());
+    }
+}
+
+/// The browser went away (closed tab, lost network, or a clean goodbye). The socket is
+/// still in its rooms here, so we can say goodbye to each of them.
+async fn disconnect(socket: SocketRef, reason: DisconnectReason) {
+    let nickname = nickname_of(&socket);
+    for room in socket.rooms() {
+        let _ = socket.to(room).emit("bye", &nickname).await;
+    }
+    info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");
+}
+
+/// Checks a room name: trimmed, 1 to [`MAX_ROOM_NAME_CHARS`] characters.
+fn room_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the room name is empty".into());
+    }
+    if name.chars().count() > MAX_ROOM_NAME_CHARS {
+        return Err(format!("the room name is too long (at most {MAX_ROOM_NAME_CHARS} characters)"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the room name has control characters".into());
+    }
+    Ok(name.to_owned())
+}
+
+/// Checks a nickname: trimmed, 1 to [`MAX_NICKNAME_CHARS`] characters from a small set.
+fn valid_nickname(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the nickname is empty".into());
+    }
+    if name.chars().count() > MAX_NICKNAME_CHARS {
+        return Err(format!("the nickname is too long (at most {MAX_NICKNAME_CHARS} characters)"));
+    }
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.');
+    if !name.chars().all(allowed) {
+        return Err("a nickname may hold letters, digits, spaces, '_', '-' and '.' only".into());
+    }
+    Ok(name.to_owned())
+}
+
+/// Tells this browser alone what was wrong, with an `error` event.
+fn report(socket: &SocketRef, event: &str, error: &str) {
+    warn!(id = %socket.id, "bad {event}: {error}");
+    let _ = socket.emit("error", &format!("{event}: {error}"));
+}

@@ -1,0 +1,84 @@
+# The workbook's commands. `just` alone lists them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes
+default:
+    @just --list --unsorted
+
+# Show the chapters, one line each
+list:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    for toml in chapters/*/Cargo.toml; do
+        dir=$(basename "$(dirname "$toml")")
+        description=$(sed -n 's/^description = "\(.*\)"$/\1/p' "$toml")
+        printf 'chapter-%-3s %-20s %s\n' "$((10#${dir%%-*}))" "$dir" "${description#*: }"
+    done
+
+# Run one chapter: `just run chapter-3` (also `chapter-03` or `3`); PORT=3001 for another port
+run chapter: _cargo _browser-packages
+    #!/usr/bin/env bash
+    set -euo pipefail
+    package=$(just _package {{ quote(chapter) }})
+    exec cargo run --quiet --package "$package"
+
+# Run every test: Rust integration tests, Socket.IO client tests, browser tests
+test: _cargo _node _browser-packages _chromium
+    cargo test --workspace
+    cargo build --workspace --bins
+    node --test --test-concurrency=1 tests/node/
+
+# Show what changed from one chapter to another: `just diff 3 4`
+diff from to:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    a=$(just _dir {{ quote(from) }})
+    b=$(just _dir {{ quote(to) }})
+    # Exit code 1 only means "they differ".
+    git diff --no-index --color=auto -- "$a" "$b" || [ $? -eq 1 ]
+
+# The Cargo package of a chapter given as chapter-3, chapter-03, 03 or 3
+_package chapter:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir=$(just _dir {{ quote(chapter) }})
+    sed -n 's/^name = "\(.*\)"$/\1/p' "$dir/Cargo.toml"
+
+# The folder of a chapter given as chapter-3, chapter-03, 03 or 3
+_dir chapter:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    n={{ quote(chapter) }}
+    n=${n#chapter-}
+    if [[ "$n" =~ ^[0-9]+$ ]]; then
+        for dir in chapters/$(printf '%02d' "$((10#$n))")-*/; do
+            [ -d "$dir" ] && { echo "${dir%/}"; exit 0; }
+        done
+    fi
+    echo "There is no chapter '{{ chapter }}'. The chapters are:" >&2
+    just list >&2
+    exit 1
+
+_cargo:
+    @command -v cargo >/dev/null || { echo "Rust is missing: install it from https://rustup.rs, then try again." >&2; exit 1; }
+
+_node:
+    @command -v node >/dev/null || { echo "Node.js is missing: install it from https://nodejs.org (version 20 or newer), then try again." >&2; exit 1; }
+
+# The pages' npm packages (MVP.css, socket.io-client); a chapter still starts without them
+_browser-packages:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ ! -d node_modules/mvp.css ] || [ ! -d node_modules/socket.io-client ]; then
+        if command -v npm >/dev/null; then
+            echo "Installing the pages' npm packages (npm ci)..."
+            npm ci --no-audit --no-fund
+        else
+            echo "Node.js is missing, so the pages will have no stylesheet and no Socket.IO client." >&2
+            echo "Install Node.js from https://nodejs.org, then run: npm ci" >&2
+        fi
+    fi
+
+_chromium:
+    @command -v chromium >/dev/null || { echo "The browser tests need Chromium: sudo apt-get install chromium (Debian/Ubuntu), or set CHROMIUM=/path/to/chrome." >&2; [ -n "${CHROMIUM:-}" ]; }

@@ -1,0 +1,108 @@
+// Shared by the Node tests: start a chapter the way `just run` does, and drive
+// Debian's Chromium through playwright-core.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The chapter's binary, built by `cargo build --workspace --bins` (part of `just test`). */
+export function chapterBinary(number) {
+  return path.join(root, "target/debug", `chapter-${String(number).padStart(2, "0")}`);
+}
+
+/**
+ * Starts a chapter on a free port (PORT=0) and waits for its "Listening on" line.
+ * Returns { port, url, logs(), stop() }.
+ */
+export function startChapter(number, env = {}) {
+  return startServer(chapterBinary(number), [], env);
+}
+
+/** Starts any command that prints "Listening on http(s)://localhost:PORT". */
+export async function startServer(command, args = [], env = {}) {
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, PORT: "0", RUST_LOG: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, so stop() ends `just` and `cargo` too
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const exited = once(child, "exit");
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "Listening on" line in 120 s:\n${output}`)), 120_000);
+    const look = () => {
+      const match = output.match(/Listening on (https?):\/\/localhost:(\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[2]));
+      }
+    };
+    child.stdout.on("data", look);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code} before listening:\n${output}`));
+    });
+  });
+  const https = /Listening on https:/.test(output);
+  return {
+    port,
+    url: `${https ? "https" : "http"}://127.0.0.1:${port}`,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      await exited;
+    },
+  };
+}
+
+/** Chromium flags that work on these machines (see the README's "Tests" section). */
+export const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** A fake camera and microphone, and loopback ICE candidates for WebRTC on one machine. */
+export const MEDIA_FLAGS = [
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  "--allow-loopback-in-peer-connection",
+];
+
+export function launchBrowser({ media = false, args = [] } = {}) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [...CHROMIUM_FLAGS, ...(media ? MEDIA_FLAGS : []), ...args],
+  });
+}
+
+/**
+ * Opens a page in a new browser context (its own cookies and storage, like another
+ * person) and records the page's uncaught errors in `page.errors`.
+ */
+export async function openPage(browser, url, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (error) => page.errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") page.errors.push(message.text());
+  });
+  await page.goto(url);
+  return page;
+}

@@ -1,0 +1,27 @@
+// Starts every chapter exactly as a learner does (`just run chapter-N`) and fetches
+// its page.
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { root, startServer } from "./helpers.mjs";
+
+const chapters = readdirSync(path.join(root, "chapters")).sort();
+
+for (const dir of chapters) {
+  const number = Number(dir.split("-")[0]);
+  test(`just run chapter-${number} serves its page`, async () => {
+    const server = await startServer("just", ["run", `chapter-${number}`]);
+    try {
+      assert.match(server.logs(), /Listening on http:\/\/localhost:\d+/);
+      const response = await fetch(`${server.url}/`);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
+      const html = await response.text();
+      assert.match(html, new RegExp(`Chapter ${number}\\b`));
+      assert.match(html, /href="\/vendor\/mvp.css"/);
+    } finally {
+      await server.stop();
+    }
+  });
+}
