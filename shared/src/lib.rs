@@ -7,7 +7,9 @@
 //!   the port is taken);
 //! - [`page_files`]: the files a chapter page loads besides its HTML (the chapter's
 //!   `public/` folder, the workbook stylesheet, MVP.css);
-//! - [`socket_io_client`]: the Socket.IO browser bundle at `/socket.io/socket.io.js`;
+//! - [`socket_io::socket_io_client`]: the Socket.IO browser bundle at
+//!   `/socket.io/socket.io.js`, and [`socket_io::InOrder`], which keeps one browser's
+//!   events in the order they were sent;
 //! - `templates/base.html`: the page chrome that every chapter template extends.
 
 use std::{
@@ -16,6 +18,10 @@ use std::{
     process::ExitCode,
     time::Duration,
 };
+
+pub mod socket_io;
+
+pub use socket_io::{InOrder, socket_io_client};
 
 use axum::Router;
 use tower_http::{
@@ -49,26 +55,6 @@ pub fn page_files(chapter_dir: &str) -> Router {
         .route_service(
             "/vendor/mvp.css",
             ServeFile::new(root.join("node_modules/mvp.css/mvp.css")),
-        )
-}
-
-/// The Socket.IO browser bundle at `/socket.io/socket.io.js`, as the course loads it.
-///
-/// socketioxide speaks the protocol but does not ship the browser client, so this serves
-/// the one from the npm package `socket.io-client`. Merge it *after* adding the Socket.IO
-/// layer: routes added before the layer are answered by the layer itself
-/// (`400 Transport unknown`).
-pub fn socket_io_client() -> Router {
-    let dist = workspace_root().join("node_modules/socket.io-client/dist");
-    Router::new()
-        .route_service(
-            "/socket.io/socket.io.js",
-            ServeFile::new(dist.join("socket.io.min.js")),
-        )
-        // The browser's developer tools ask for the source map that the bundle names.
-        .route_service(
-            "/socket.io/socket.io.min.js.map",
-            ServeFile::new(dist.join("socket.io.min.js.map")),
         )
 }
 

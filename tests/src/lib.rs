@@ -1,6 +1,8 @@
 //! Helpers for the workbook's tests: start a chapter on a free port, and talk to it
 //! with real clients (HTTP, WebSocket, and a small Socket.IO client in [`sio`]).
 
+pub mod sio;
+
 use std::{net::SocketAddr, time::Duration};
 
 use axum::Router;

@@ -1,6 +1,6 @@
 //! Chapter 2 over a real WebSocket: same URL as the page, greeting, echo.
 
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
 use workbook_tests::{Ws, http, start};
 
 #[tokio::test]
@@ -46,7 +46,13 @@ async fn an_oversized_message_closes_only_that_connection() {
 
     big.send_text(&"x".repeat(chapter_02::MAX_MESSAGE_BYTES + 1))
         .await;
-    assert!(matches!(big.next().await, None | Some(Message::Close(_))));
+    match big.next().await {
+        Some(Message::Close(Some(frame))) => {
+            assert_eq!(frame.code, CloseCode::Size);
+            assert_eq!(frame.reason, "message too big");
+        }
+        other => panic!("expected a close frame with code 1009, got {other:?}"),
+    }
 
     other.send_text("still here").await;
     assert_eq!(other.text().await, "still here");

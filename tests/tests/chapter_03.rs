@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use chapter_03::{Chat, ERROR_SIGN, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
-use tokio_tungstenite::tungstenite::Message;
+use chapter_03::{Chat, ERROR_SIGN, HARD_FRAME_LIMIT, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
+use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
 use workbook_tests::{PATIENCE, Ws, eventually, http, start};
 
 #[tokio::test]
@@ -187,4 +187,28 @@ async fn a_peer_that_stops_reading_does_not_hold_others_back() {
     );
     talker.send_json("new_message", "done").await;
     assert_eq!(listener.text().await, "T: done");
+}
+
+#[tokio::test]
+async fn a_frame_over_the_hard_limit_closes_only_that_connection_with_1009() {
+    let chat = Chat::new();
+    let address = start(chapter_03::app_with(chat.clone())).await;
+    let mut big = Ws::connect(address).await;
+    let mut other = Ws::connect(address).await;
+    big.send_text(&"z".repeat(HARD_FRAME_LIMIT + 1)).await;
+    match big.next().await {
+        Some(Message::Close(Some(frame))) => assert_eq!(frame.code, CloseCode::Size),
+        other => panic!("expected a close frame with code 1009, got {other:?}"),
+    }
+    assert!(eventually(PATIENCE, || chat.peers() == 1).await);
+    other.send_json("new_message", "unaffected").await;
+    assert_eq!(other.text().await, "Anon: unaffected");
+}
+
+#[tokio::test]
+async fn a_polite_goodbye_gets_a_close_frame_back() {
+    let address = start(chapter_03::app()).await;
+    let mut ana = Ws::connect(address).await;
+    ana.send(Message::Close(None)).await;
+    assert!(matches!(ana.next().await, Some(Message::Close(_))));
 }

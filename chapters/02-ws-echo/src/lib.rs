@@ -7,11 +7,14 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Router,
-    extract::ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
+    extract::ws::{
+        CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code,
+        rejection::WebSocketUpgradeRejection,
+    },
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
-use tracing::info;
+use tracing::{info, warn};
 
 /// The longest message the server accepts, in bytes. A longer one closes the connection
 /// (WebSocket close code 1009, "message too big").
@@ -49,24 +52,34 @@ async fn echo(mut socket: WebSocket) {
         return;
     }
 
-    // `recv` waits for the next message; `None` means the browser went away.
-    while let Some(Ok(message)) = socket.recv().await {
-        match message {
-            Message::Text(text) => {
+    // `recv` waits for the next message; `None` means the connection is over.
+    while let Some(received) = socket.recv().await {
+        let reply = match received {
+            Ok(Message::Text(text)) => {
                 info!("Browser said: {}", text.as_str());
-                if socket.send(Message::Text(text)).await.is_err() {
-                    break;
-                }
+                Message::Text(text)
             }
-            Message::Binary(bytes) => {
+            Ok(Message::Binary(bytes)) => {
                 info!("Browser sent {} bytes", bytes.len());
-                if socket.send(Message::Binary(bytes)).await.is_err() {
-                    break;
-                }
+                Message::Binary(bytes)
             }
-            Message::Close(_) => break,
-            // Pings are answered with pongs for us.
-            Message::Ping(_) | Message::Pong(_) => {}
+            // The library answers pings, and answers a close frame before `recv`
+            // returns `None`.
+            Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => continue,
+            // A message over MAX_MESSAGE_BYTES (or a broken connection): say why we
+            // close, with the standard code for "message too big", and stop.
+            Err(error) => {
+                warn!("Closing the connection: {error}");
+                let reason = CloseFrame {
+                    code: close_code::SIZE,
+                    reason: "message too big".into(),
+                };
+                let _ = socket.send(Message::Close(Some(reason))).await;
+                break;
+            }
+        };
+        if socket.send(reply).await.is_err() {
+            break;
         }
     }
     info!("Disconnected from the Browser ❌");

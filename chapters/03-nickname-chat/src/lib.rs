@@ -14,7 +14,8 @@ use axum::{
     extract::{
         State,
         ws::{
-            Message, Utf8Bytes, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
+            CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code,
+            rejection::WebSocketUpgradeRejection,
         },
     },
     response::{IntoResponse, Redirect, Response},
@@ -123,41 +124,48 @@ async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<U
     info!(peers = chat.peers(), "Connected to Browser ✅");
 
     loop {
-        tokio::select! {
-            frame = socket.recv() => {
-                let text = match frame {
-                    Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Binary(_))) => {
-                        if reply_error(&mut socket, "binary frames are not understood: send JSON text").await.is_err() {
-                            break;
-                        }
-                        continue;
-                    }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    // A close frame, a broken connection, or a frame over the hard limit.
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                };
-                if let Err(error) = handle(&text, &mut nickname, &chat)
-                    && reply_error(&mut socket, &error).await.is_err()
-                {
-                    break;
-                }
-            }
-            line = feed.recv() => match line {
-                Ok(line) => match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(line))).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_closed)) => break,
-                    Err(_timed_out) => {
-                        warn!(%nickname, "a browser stopped reading for {SEND_TIMEOUT:?}: dropping it");
-                        break;
-                    }
+        // Whichever comes first decides what, if anything, we send to this browser.
+        let outgoing = tokio::select! {
+            frame = socket.recv() => match frame {
+                Some(Ok(Message::Text(text))) => match handle(&text, &mut nickname, &chat) {
+                    Ok(()) => continue,
+                    Err(error) => error_line(&error),
                 },
+                Some(Ok(Message::Binary(_))) => {
+                    error_line("binary frames are not understood: send JSON text")
+                }
+                // The library answers pings, and answers a close frame before `recv`
+                // returns `None`.
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => continue,
+                // A frame over HARD_FRAME_LIMIT (or a broken connection): say why we
+                // close, with the standard code for "message too big".
+                Some(Err(error)) => {
+                    warn!(%nickname, "closing the connection: {error}");
+                    Message::Close(Some(CloseFrame {
+                        code: close_code::SIZE,
+                        reason: "message too big".into(),
+                    }))
+                }
+                None => break,
+            },
+            line = feed.recv() => match line {
+                Ok(line) => Message::Text(line),
                 Err(RecvError::Lagged(missed)) => {
                     warn!(%nickname, missed, "a browser fell too far behind: dropping it");
                     break;
                 }
                 Err(RecvError::Closed) => break,
             },
+        };
+        // Every send has a time limit: a browser that stops reading is dropped.
+        let closing = matches!(outgoing, Message::Close(_));
+        match tokio::time::timeout(SEND_TIMEOUT, socket.send(outgoing)).await {
+            Ok(Ok(())) if !closing => {}
+            Ok(_sent_close_or_failed) => break,
+            Err(_timed_out) => {
+                warn!(%nickname, "a browser stopped reading for {SEND_TIMEOUT:?}: dropping it");
+                break;
+            }
         }
     }
     // Dropping `feed` here takes this browser off the list of peers.
@@ -213,10 +221,8 @@ fn valid_nickname(name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-/// Sends an error line to this browser alone.
-async fn reply_error(socket: &mut WebSocket, error: &str) -> Result<(), axum::Error> {
+/// An error line for this browser alone.
+fn error_line(error: &str) -> Message {
     warn!("bad input: {error}");
-    socket
-        .send(Message::text(format!("{ERROR_SIGN} {error}")))
-        .await
+    Message::text(format!("{ERROR_SIGN} {error}"))
 }

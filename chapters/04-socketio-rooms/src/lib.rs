@@ -30,7 +30,9 @@ pub const MAX_PACKET_BYTES: u64 = 64 * 1024;
 struct AckDelay(Duration);
 
 pub fn app() -> Router {
-    let seconds = std::env::var("ACK_DELAY_SECS").ok().and_then(|s| s.parse().ok());
+    let seconds = std::env::var("ACK_DELAY_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok());
     app_with_ack_delay(Duration::from_secs(seconds.unwrap_or(0)))
 }
 
@@ -119,7 +121,9 @@ fn room_name(name: &str) -> Result<String, String> {
         return Err("the room name is empty".into());
     }
     if name.chars().count() > MAX_ROOM_NAME_CHARS {
-        return Err(format!("the room name is too long (at most {MAX_ROOM_NAME_CHARS} characters)"));
+        return Err(format!(
+            "the room name is too long (at most {MAX_ROOM_NAME_CHARS} characters)"
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err("the room name has control characters".into());

@@ -5,11 +5,12 @@
 //! <http://localhost:3000> in two or three tabs, and read `notes/05-room-chat.md` beside
 //! this file.
 
-use std::{convert::Infallible, future::Future};
+use std::convert::Infallible;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
+use shared::InOrder;
 use socketioxide::{
     SocketIo,
     extract::{AckSender, SocketRef, TryData},
@@ -66,12 +67,6 @@ async fn connected(socket: SocketRef) {
     info!(id = %socket.id, "Connected to Browser ✅");
 }
 
-// A note on order. socketioxide runs the `async` part of every handler in a task of its
-// own, so two events from one browser may run in either order. The handlers below are
-// therefore plain functions: what later events depend on (the nickname, the rooms
-// joined) happens in their first lines, the moment the event arrives and in the order
-// it arrived. Only the sending waits in the `async move` block they return.
-
 /// A socket's nickname, kept in the socket's extensions.
 #[derive(Clone)]
 struct Nickname(String);
@@ -83,88 +78,93 @@ fn nickname_of(socket: &SocketRef) -> String {
         .map_or_else(|| String::from("Anon"), |Nickname(name)| name)
 }
 
+// Every handler below takes an `InOrder` and waits for it first. socketioxide runs each
+// handler in a task of its own, so without it two events from one browser could be
+// handled in either order: a nickname set just before `enter_room` could come too late,
+// and two quick messages could swap.
+
 /// `nickname(name)`, with an optional callback that receives the name as saved.
-fn nickname(
+async fn nickname(
     socket: SocketRef,
     TryData(name): TryData<String>,
     done: AckSender,
-) -> impl Future<Output = ()> {
-    let saved = name
+    mut turn: InOrder,
+) {
+    turn.wait().await;
+    let name = name
         .map_err(|error| format!("expected a name as text ({error})"))
         .and_then(|name| valid_nickname(&name));
-    match &saved {
+    match name {
         Ok(name) => {
             info!(id = %socket.id, "{} is now called {name}", nickname_of(&socket));
             socket.extensions.insert(Nickname(name.clone()));
-        }
-        Err(error) => report(&socket, "nickname", error),
-    }
-    async move {
-        if let Ok(name) = saved {
             let _ = done.send(&name);
         }
+        Err(error) => report(&socket, "nickname", &error),
     }
 }
 
 /// `enter_room(name, done)`: join the room, tell the others, then call `done(name)`.
-fn enter_room(
+async fn enter_room(
     socket: SocketRef,
     TryData(name): TryData<String>,
     done: AckSender,
-) -> impl Future<Output = ()> {
-    let room = name
+    mut turn: InOrder,
+) {
+    turn.wait().await;
+    let room = match name
         .map_err(|error| format!("expected a room name as text ({error})"))
-        .and_then(|name| room_name(&name));
+        .and_then(|name| room_name(&name))
+    {
+        Ok(room) => room,
+        Err(error) => return report(&socket, "enter_room", &error),
+    };
     let nickname = nickname_of(&socket);
-    match &room {
-        Ok(room) => {
-            socket.join(room.clone());
-            info!(id = %socket.id, "{nickname} entered room {room}");
-        }
-        Err(error) => report(&socket, "enter_room", error),
-    }
-    async move {
-        let Ok(room) = room else { return };
-        // `to(room)`: everyone in the room except this socket.
-        let _ = socket.to(room.clone()).emit("welcome", &nickname).await;
-        let _ = done.send(&room);
-    }
+    socket.join(room.clone());
+    info!(id = %socket.id, "{nickname} entered room {room}");
+    // `to(room)`: everyone in the room except this socket.
+    let _ = socket.to(room.clone()).emit("welcome", &nickname).await;
+    let _ = done.send(&room);
 }
 
 /// `new_message(text, room, done)`: pass the text to the others in the room, then call
 /// `done()` so the sender can show "You: text".
-fn new_message(
+async fn new_message(
     socket: SocketRef,
     TryData(message): TryData<(String, String)>,
     done: AckSender,
-) -> impl Future<Output = ()> {
+    mut turn: InOrder,
+) {
+    turn.wait().await;
     let checked = message
         .map_err(|error| format!("expected a text and a room name ({error})"))
         .and_then(|(text, room)| {
             if text.trim().is_empty() {
                 Err("the message is empty".to_owned())
             } else if text.chars().count() > MAX_MESSAGE_CHARS {
-                Err(format!("the message is too long (at most {MAX_MESSAGE_CHARS} characters)"))
-            } else if !socket.rooms().iter().any(|joined| *joined == room) {
+                Err(format!(
+                    "the message is too long (at most {MAX_MESSAGE_CHARS} characters)"
+                ))
+            } else if !socket.rooms().contains(&room.clone().into()) {
                 // The course trusted the room name; here it must be a room you are in.
                 Err(format!("you are not in room {room:?}: enter it first"))
             } else {
-                Ok((format!("{}: {text}", nickname_of(&socket)), room))
+                Ok((text, room))
             }
         });
-    if let Err(error) = &checked {
-        report(&socket, "new_message", error);
-    }
-    async move {
-        let Ok((line, room)) = checked else { return };
-        let _ = socket.to(room).emit("new_message", &line).await;
-        let _ = done.send(&());
-    }
+    let (text, room) = match checked {
+        Ok(message) => message,
+        Err(error) => return report(&socket, "new_message", &error),
+    };
+    let line = format!("{}: {text}", nickname_of(&socket));
+    let _ = socket.to(room).emit("new_message", &line).await;
+    let _ = done.send(&());
 }
 
 /// The browser went away (closed tab, lost network, or a clean goodbye). The socket is
 /// still in its rooms here, so we can say goodbye to each of them.
-async fn disconnect(socket: SocketRef, reason: DisconnectReason) {
+async fn disconnect(socket: SocketRef, reason: DisconnectReason, mut turn: InOrder) {
+    turn.wait().await;
     let nickname = nickname_of(&socket);
     for room in socket.rooms() {
         let _ = socket.to(room).emit("bye", &nickname).await;
@@ -179,7 +179,9 @@ fn room_name(name: &str) -> Result<String, String> {
         return Err("the room name is empty".into());
     }
     if name.chars().count() > MAX_ROOM_NAME_CHARS {
-        return Err(format!("the room name is too long (at most {MAX_ROOM_NAME_CHARS} characters)"));
+        return Err(format!(
+            "the room name is too long (at most {MAX_ROOM_NAME_CHARS} characters)"
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err("the room name has control characters".into());
@@ -194,7 +196,9 @@ fn valid_nickname(name: &str) -> Result<String, String> {
         return Err("the nickname is empty".into());
     }
     if name.chars().count() > MAX_NICKNAME_CHARS {
-        return Err(format!("the nickname is too long (at most {MAX_NICKNAME_CHARS} characters)"));
+        return Err(format!(
+            "the nickname is too long (at most {MAX_NICKNAME_CHARS} characters)"
+        ));
     }
     let allowed = |c: char| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.');
     if !name.chars().all(allowed) {

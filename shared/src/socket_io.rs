@@ -1,0 +1,109 @@
+//! Socket.IO plumbing for chapters 4 and later.
+
+use std::{
+    convert::Infallible,
+    sync::{Arc, Mutex},
+};
+
+use axum::Router;
+use socketioxide::{
+    adapter::Adapter,
+    handler::{FromDisconnectParts, FromMessageParts, Value},
+    socket::{DisconnectReason, Socket},
+};
+use tokio::sync::oneshot;
+use tower_http::services::ServeFile;
+
+use crate::workspace_root;
+
+/// The Socket.IO browser bundle at `/socket.io/socket.io.js`, as the course loads it.
+///
+/// socketioxide speaks the protocol but does not ship the browser client, so this serves
+/// the one from the npm package `socket.io-client`. Merge it *after* adding the Socket.IO
+/// layer: routes added before the layer are answered by the layer itself
+/// (`400 Transport unknown`).
+pub fn socket_io_client() -> Router {
+    let dist = workspace_root().join("node_modules/socket.io-client/dist");
+    Router::new()
+        .route_service(
+            "/socket.io/socket.io.js",
+            ServeFile::new(dist.join("socket.io.min.js")),
+        )
+        // The browser's developer tools ask for the source map that the bundle names.
+        .route_service(
+            "/socket.io/socket.io.min.js.map",
+            ServeFile::new(dist.join("socket.io.min.js.map")),
+        )
+}
+
+/// Makes one socket's handlers run one after another, in the order their events
+/// arrived.
+///
+/// socketioxide starts every handler in a task of its own, so two events sent quickly
+/// by one browser may be handled in either order: two chat lines can swap. A handler
+/// that takes an `InOrder` argument and first calls [`InOrder::wait`] runs only after
+/// the handlers of that socket's earlier events have finished.
+///
+/// How: extractors run the moment an event arrives, in arrival order. Each `InOrder`
+/// takes the place after the previous one in a per-socket queue, a chain of one-shot
+/// signals; it is released when the handler that holds it returns (or panics).
+pub struct InOrder {
+    previous: Option<oneshot::Receiver<()>>,
+    _release: oneshot::Sender<()>,
+}
+
+/// The end of a socket's chain: the signal the next event will wait for.
+#[derive(Clone, Default)]
+struct Chain(Arc<Mutex<Option<oneshot::Receiver<()>>>>);
+
+impl InOrder {
+    /// Waits until the handlers of this socket's earlier events have finished.
+    pub async fn wait(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            // An error only means the previous handler is gone: our turn either way.
+            let _ = previous.await;
+        }
+    }
+}
+
+impl InOrder {
+    /// Takes the place after the socket's last event.
+    fn take_turn<A: Adapter>(socket: &Socket<A>) -> Self {
+        let chain = socket.extensions.get::<Chain>().unwrap_or_else(|| {
+            let chain = Chain::default();
+            socket.extensions.insert(chain.clone());
+            chain
+        });
+        let (release, next) = oneshot::channel();
+        let previous = chain.0.lock().unwrap().replace(next);
+        InOrder {
+            previous,
+            _release: release,
+        }
+    }
+}
+
+impl<A: Adapter> FromMessageParts<A> for InOrder {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        socket: &Arc<Socket<A>>,
+        _: &mut Value,
+        _: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        Ok(Self::take_turn(socket))
+    }
+}
+
+/// The disconnect handler waits too: it runs after every event the socket sent, so a
+/// room joined at the last moment is still left, and said goodbye to, properly.
+impl<A: Adapter> FromDisconnectParts<A> for InOrder {
+    type Error = Infallible;
+
+    fn from_disconnect_parts(
+        socket: &Arc<Socket<A>>,
+        _: DisconnectReason,
+    ) -> Result<Self, Infallible> {
+        Ok(Self::take_turn(socket))
+    }
+}
