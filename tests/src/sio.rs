@@ -37,6 +37,11 @@ pub struct Sio {
 impl Sio {
     /// Connects to the `/` namespace, as `io("http://ADDRESS")` does.
     pub async fn connect(address: SocketAddr) -> Self {
+        Self::connect_to(address, "/").await
+    }
+
+    /// Connects to a namespace, as `io("http://ADDRESS/admin")` does.
+    pub async fn connect_to(address: SocketAddr, namespace: &str) -> Self {
         let url = format!("ws://{address}/socket.io/?EIO=4&transport=websocket");
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
@@ -53,11 +58,16 @@ impl Sio {
             open.starts_with('0'),
             "expected the Engine.IO open packet, got {open}"
         );
-        socket.send_raw("40").await;
+        // The root namespace is implied; another one is named, followed by a comma.
+        let prefix = match namespace {
+            "/" => String::from("40"),
+            other => format!("40{other},"),
+        };
+        socket.send_raw(&prefix).await;
         let connect = socket.frame().await;
         let body = connect
-            .strip_prefix("40")
-            .unwrap_or_else(|| panic!("expected 40{{..}}, got {connect}"));
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("expected {prefix}{{..}}, got {connect}"));
         let body: Value = serde_json::from_str(body).unwrap();
         socket.sid = body["sid"].as_str().unwrap().to_owned();
         socket
@@ -166,7 +176,11 @@ impl Sio {
             panic!("unexpected Engine.IO packet {frame}");
         };
         let kind = &packet[..1];
-        let rest = &packet[1..];
+        let mut rest = &packet[1..];
+        // Packets of a namespace other than `/` name it first: `42/admin,[...]`.
+        if rest.starts_with('/') {
+            rest = &rest[rest.find(',').map_or(rest.len(), |comma| comma + 1)..];
+        }
         let split = rest.find('[').unwrap_or(rest.len());
         let (id, json) = rest.split_at(split);
         let args: Vec<Value> = match serde_json::from_str(json) {

@@ -1,24 +1,190 @@
-//! Chapter 5 over real Socket.IO connections: rooms, notices, nicknames, order.
+//! Chapter 5 over real Socket.IO connections: rooms, notices, nicknames, order, and
+//! bad input.
 
 use serde_json::{Value, json};
 use workbook_tests::{sio::Sio, start};
 
+/// Connects and enters `room` with `nickname`, waiting for each callback.
+async fn join(address: std::net::SocketAddr, nickname: &str, room: &str) -> Sio {
+    let mut socket = Sio::connect(address).await;
+    assert_eq!(
+        socket.call("nickname", &[json!(nickname)]).await,
+        [json!(nickname)]
+    );
+    assert_eq!(
+        socket.call("enter_room", &[json!(room)]).await,
+        [json!(room)]
+    );
+    socket
+}
+
 #[tokio::test]
-async fn burst_keeps_order() {
+async fn messages_reach_the_others_in_the_room_only() {
     let address = start(chapter_05::app()).await;
-    let mut ana = Sio::connect(address).await;
+    let mut ana = join(address, "Ana", "kitchen").await;
+    let mut ben = join(address, "Ben", "kitchen").await;
+    assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
+    let mut cleo = join(address, "Cleo", "garden").await;
+
+    // The sender's callback is called (its page shows "You: ..."); the others get the line.
+    let id = ana
+        .emit_with_ack("new_message", &[json!("hi"), json!("kitchen")])
+        .await;
+    assert_eq!(ana.ack(id).await, [Value::Null]);
+    assert_eq!(ben.expect("new_message").await, [json!("Ana: hi")]);
+    ana.expect_silence().await; // not echoed to the sender
+    cleo.expect_silence().await; // another room hears nothing
+
+    ben.close().await;
+    assert_eq!(ana.expect("bye").await, [json!("Ben")]);
+    cleo.expect_silence().await;
+}
+
+#[tokio::test]
+async fn a_nickname_sent_just_before_entering_is_the_one_the_room_sees() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "r").await;
     let mut ben = Sio::connect(address).await;
-    ana.call("enter_room", &[json!("r")]).await;
-    ben.call("enter_room", &[json!("r")]).await;
-    assert_eq!(ana.expect("welcome").await, [json!("Anon")]);
-    for i in 0..100 {
+    // No waiting between the two events: the server must still handle them in order.
+    ben.emit("nickname", &[json!("Ben")]).await;
+    ben.emit("enter_room", &[json!("r")]).await;
+    assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
+}
+
+#[tokio::test]
+async fn a_burst_from_one_sender_arrives_in_order() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "r").await;
+    let mut ben = join(address, "Ben", "r").await;
+    ana.expect("welcome").await;
+    for i in 0..200 {
         ben.emit_with_ack("new_message", &[json!(i.to_string()), json!("r")])
             .await;
     }
-    for i in 0..100 {
+    for i in 0..200 {
         assert_eq!(
             ana.expect("new_message").await,
-            [Value::from(format!("Anon: {i}"))]
+            [Value::from(format!("Ben: {i}"))]
         );
     }
+}
+
+#[tokio::test]
+async fn enter_then_message_at_once_is_delivered() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "r").await;
+    let mut ben = Sio::connect(address).await;
+    ben.emit("enter_room", &[json!("r")]).await;
+    ben.emit("new_message", &[json!("first words"), json!("r")])
+        .await;
+    assert_eq!(ana.expect("welcome").await, [json!("Anon")]);
+    assert_eq!(
+        ana.expect("new_message").await,
+        [json!("Anon: first words")]
+    );
+}
+
+#[tokio::test]
+async fn a_room_you_never_entered_is_refused() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "private").await;
+    let mut eve = join(address, "Eve", "elsewhere").await;
+    let id = eve
+        .emit_with_ack("new_message", &[json!("psst"), json!("private")])
+        .await;
+    let error = eve.error().await;
+    assert!(error.contains("you are not in room \"private\""), "{error}");
+    ana.expect_silence().await;
+    eve.expect_silence().await; // and the callback is not called
+    let _ = id;
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_and_the_socket_keeps_working() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "r").await;
+    let mut bad = join(address, "Bad", "r").await;
+    ana.expect("welcome").await;
+    let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+        ("nickname", vec![json!(5)], "expected a name as text"),
+        ("nickname", vec![json!("")], "the nickname is empty"),
+        (
+            "nickname",
+            vec![json!("n".repeat(21))],
+            "too long (at most 20 characters)",
+        ),
+        ("nickname", vec![json!("a:b")], "letters, digits"),
+        (
+            "enter_room",
+            vec![json!({ "payload": "r" })],
+            "expected a room name as text",
+        ),
+        ("enter_room", vec![json!("")], "the room name is empty"),
+        (
+            "enter_room",
+            vec![json!("r".repeat(41))],
+            "too long (at most 40 characters)",
+        ),
+        (
+            "new_message",
+            vec![json!("only text")],
+            "expected a text and a room name",
+        ),
+        (
+            "new_message",
+            vec![json!(1), json!("r")],
+            "expected a text and a room name",
+        ),
+        (
+            "new_message",
+            vec![json!("a"), json!("r"), json!("extra")],
+            "expected a text and a room name",
+        ),
+        (
+            "new_message",
+            vec![json!("  "), json!("r")],
+            "the message is empty",
+        ),
+        (
+            "new_message",
+            vec![json!("m".repeat(2001)), json!("r")],
+            "too long (at most 2000 characters)",
+        ),
+    ];
+    for (event, args, expected) in cases {
+        bad.emit_with_ack(event, &args).await;
+        let error = bad.error().await;
+        assert!(error.starts_with(&format!("{event}: ")), "{error}");
+        assert!(
+            error.contains(expected),
+            "{event}: expected {expected:?} in {error:?}"
+        );
+        // Nothing reached the room, the nickname is unchanged, and a good event works.
+        bad.call("new_message", &[json!("still here"), json!("r")])
+            .await;
+        assert_eq!(ana.expect("new_message").await, [json!("Bad: still here")]);
+    }
+}
+
+#[tokio::test]
+async fn events_without_callbacks_still_work() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "r").await;
+    let mut ben = Sio::connect(address).await;
+    ben.emit("nickname", &[json!("Ben")]).await;
+    ben.emit("enter_room", &[json!("r")]).await;
+    ben.emit("new_message", &[json!("no callback"), json!("r")])
+        .await;
+    assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
+    assert_eq!(ana.expect("new_message").await, [json!("Ben: no callback")]);
+}
+
+#[tokio::test]
+async fn an_abrupt_disconnect_still_says_bye() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "r").await;
+    let ben = join(address, "Ben", "r").await;
+    ana.expect("welcome").await;
+    drop(ben); // the TCP connection just ends, without a goodbye
+    assert_eq!(ana.expect("bye").await, [json!("Ben")]);
 }

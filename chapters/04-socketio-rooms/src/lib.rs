@@ -23,7 +23,7 @@ use tracing::{info, warn};
 /// Room names: 1 to 40 characters, no control characters.
 pub const MAX_ROOM_NAME_CHARS: usize = 40;
 /// The largest Socket.IO packet the server reads; a larger one closes the connection.
-pub const MAX_PACKET_BYTES: u64 = 64 * 1024;
+pub const MAX_PACKET_BYTES: usize = 64 * 1024;
 
 /// How long the server waits before calling the browser back (`ACK_DELAY_SECS`).
 #[derive(Clone, Copy)]
@@ -39,7 +39,9 @@ pub fn app() -> Router {
 /// The application, waiting `delay` before each callback (the tests set it directly).
 pub fn app_with_ack_delay(delay: Duration) -> Router {
     let (socket_io, io) = SocketIo::builder()
-        .max_payload(MAX_PACKET_BYTES)
+        // Long polling and WebSocket each have their own limit.
+        .max_payload(MAX_PACKET_BYTES as u64)
+        .ws_max_message_size(MAX_PACKET_BYTES)
         .with_state(AckDelay(delay))
         .build_layer();
     io.ns("/", connected.with(listen));

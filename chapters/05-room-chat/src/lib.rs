@@ -26,11 +26,18 @@ pub const MAX_NICKNAME_CHARS: usize = 20;
 /// The longest chat message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 /// The largest Socket.IO packet the server reads; a larger one closes the connection.
-pub const MAX_PACKET_BYTES: u64 = 64 * 1024;
+pub const MAX_PACKET_BYTES: usize = 64 * 1024;
+/// How many packets may wait to be written to one browser. socketioxide drops a packet
+/// for a browser whose queue is full, so this sits far above any burst that a browser
+/// which reads its socket will see (the default, 128, lost messages in a burst of 200).
+pub const MAX_QUEUED_PACKETS: usize = 4096;
 
 pub fn app() -> Router {
     let (socket_io, io) = SocketIo::builder()
-        .max_payload(MAX_PACKET_BYTES)
+        // Long polling and WebSocket each have their own limit.
+        .max_payload(MAX_PACKET_BYTES as u64)
+        .ws_max_message_size(MAX_PACKET_BYTES)
+        .max_buffer_size(MAX_QUEUED_PACKETS)
         .build_layer();
     io.ns("/", connected.with(listen));
 

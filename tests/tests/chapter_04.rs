@@ -1,0 +1,150 @@
+//! Chapter 4 over real Socket.IO connections: an event with an object, a callback the
+//! server calls, rooms, and bad input.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use workbook_tests::{http, sio::Sio, start};
+
+#[tokio::test]
+async fn page_and_client_bundle_are_served() {
+    let address = start(chapter_04::app()).await;
+    let page = http()
+        .get(format!("http://{address}/"))
+        .send()
+        .await
+        .unwrap();
+    let body = page.text().await.unwrap();
+    for part in [
+        "<div id=\"welcome\">",
+        "<div id=\"room\" hidden>",
+        "<script src=\"/socket.io/socket.io.js\"></script>",
+    ] {
+        assert!(body.contains(part), "missing {part}");
+    }
+    let bundle = http()
+        .get(format!("http://{address}/socket.io/socket.io.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bundle.status(),
+        200,
+        "is node_modules installed? run npm ci"
+    );
+    assert!(bundle.text().await.unwrap().contains("Socket.IO"));
+    // The Socket.IO layer still answers its own requests (here: long polling's handshake).
+    let handshake = http()
+        .get(format!(
+            "http://{address}/socket.io/?EIO=4&transport=polling"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(handshake.starts_with("0{\"sid\":"), "{handshake}");
+}
+
+#[tokio::test]
+async fn enter_room_calls_the_browsers_function_with_the_room() {
+    let address = start(chapter_04::app()).await;
+    let mut ana = Sio::connect(address).await;
+    let answer = ana
+        .call("enter_room", &[json!({ "payload": "  kitchen " })])
+        .await;
+    assert_eq!(answer, [json!("kitchen")]);
+    ana.expect_silence().await;
+}
+
+#[tokio::test]
+async fn the_server_decides_when_the_callback_runs() {
+    let address = start(chapter_04::app_with_ack_delay(Duration::from_millis(500))).await;
+    let mut ana = Sio::connect(address).await;
+    let started = Instant::now();
+    ana.call("enter_room", &[json!({ "payload": "slow" })])
+        .await;
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}
+
+#[tokio::test]
+async fn an_event_without_a_callback_still_joins() {
+    let address = start(chapter_04::app()).await;
+    let mut ana = Sio::connect(address).await;
+    ana.emit("enter_room", &[json!({ "payload": "quiet" })])
+        .await;
+    ana.expect_silence().await;
+    // Still connected and still served.
+    assert_eq!(
+        ana.call("enter_room", &[json!({ "payload": "loud" })])
+            .await,
+        [json!("loud")]
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_event_and_the_socket_keeps_working() {
+    let address = start(chapter_04::app()).await;
+    let mut ana = Sio::connect(address).await;
+    let cases = [
+        (
+            vec![json!("a plain string")],
+            "expected { payload: \"room name\" }",
+        ),
+        (vec![json!({ "name": "x" })], "missing field `payload`"),
+        (vec![json!({ "payload": 7 })], "invalid type: integer `7`"),
+        (vec![], "expected { payload: \"room name\" }"),
+        (vec![json!({ "payload": "   " })], "the room name is empty"),
+        (
+            vec![json!({ "payload": "r".repeat(41) })],
+            "too long (at most 40 characters)",
+        ),
+        (vec![json!({ "payload": "a\u{7}b" })], "control characters"),
+    ];
+    for (args, expected) in cases {
+        let id = ana.emit_with_ack("enter_room", &args).await;
+        let error = ana.error().await;
+        assert!(error.starts_with("enter_room: "), "{error}");
+        assert!(
+            error.contains(expected),
+            "expected {expected:?} in {error:?}"
+        );
+        ana.expect_silence().await; // the callback of a refused event is never called
+        let _ = id;
+        assert_eq!(
+            ana.call("enter_room", &[json!({ "payload": "ok" })]).await,
+            [json!("ok")]
+        );
+    }
+}
+
+#[tokio::test]
+async fn garbage_on_the_wire_closes_only_that_connection() {
+    let address = start(chapter_04::app()).await;
+    let mut bad = Sio::connect(address).await;
+    let mut good = Sio::connect(address).await;
+    bad.send_raw("42[not json").await;
+    assert!(bad.is_closed_by_server().await);
+    assert_eq!(
+        good.call("enter_room", &[json!({ "payload": "fine" })])
+            .await,
+        [json!("fine")]
+    );
+}
+
+#[tokio::test]
+async fn a_packet_over_the_limit_closes_only_that_connection() {
+    let address = start(chapter_04::app()).await;
+    let mut big = Sio::connect(address).await;
+    let mut other = Sio::connect(address).await;
+    let huge = "x".repeat(chapter_04::MAX_PACKET_BYTES + 1);
+    big.emit("enter_room", &[json!({ "payload": huge })]).await;
+    assert!(big.is_closed_by_server().await);
+    assert_eq!(
+        other
+            .call("enter_room", &[json!({ "payload": "fine" })])
+            .await,
+        [json!("fine")]
+    );
+}
