@@ -7,9 +7,9 @@
 //!   the port is taken);
 //! - [`page_files`]: the files a chapter page loads besides its HTML (the chapter's
 //!   `public/` folder, the workbook stylesheet, MVP.css);
-//! - [`socket_io::socket_io_client`]: the Socket.IO browser bundle at
-//!   `/socket.io/socket.io.js`, and [`socket_io::InOrder`], which keeps one browser's
-//!   events in the order they were sent;
+//! - [`socket_io::with_socket_io`]: Socket.IO in front of a chapter's pages, and its
+//!   browser bundle at `/socket.io/socket.io.js`; [`socket_io::InOrder`], which keeps
+//!   one browser's events in the order they were sent;
 //! - `templates/base.html`: the page chrome that every chapter template extends.
 
 use std::{
@@ -21,7 +21,7 @@ use std::{
 
 pub mod socket_io;
 
-pub use socket_io::{InOrder, socket_io_client};
+pub use socket_io::{InOrder, with_socket_io};
 
 use axum::Router;
 use tower_http::{

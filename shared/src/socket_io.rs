@@ -9,20 +9,28 @@ use axum::Router;
 use socketioxide::{
     adapter::Adapter,
     handler::{FromDisconnectParts, FromMessageParts, Value},
+    layer::SocketIoLayer,
     socket::{DisconnectReason, Socket},
 };
 use tokio::sync::oneshot;
 use tower_http::services::ServeFile;
+use tower_layer::Layer;
 
 use crate::workspace_root;
 
-/// The Socket.IO browser bundle at `/socket.io/socket.io.js`, as the course loads it.
+/// Puts Socket.IO in front of a chapter's pages, and serves its browser bundle.
 ///
-/// socketioxide speaks the protocol but does not ship the browser client, so this serves
-/// the one from the npm package `socket.io-client`. Merge it *after* adding the Socket.IO
-/// layer: routes added before the layer are answered by the layer itself
-/// (`400 Transport unknown`).
-pub fn socket_io_client() -> Router {
+/// - `/socket.io/socket.io.js`: the browser client, as the course loads it. socketioxide
+///   speaks the protocol but does not ship it, so it comes from the npm package
+///   `socket.io-client`;
+/// - every other request goes to ONE Socket.IO service, which answers `/socket.io/...`
+///   and hands the rest to `pages`.
+///
+/// Why not `pages.layer(socket_io)`: axum applies a layer to each route separately, and
+/// socketioxide's layer starts a session table of its own each time. A WebSocket
+/// session survives that (it is one request), but long polling does not: its next
+/// request lands on another table and hears "Session ID unknown".
+pub fn with_socket_io<A: Adapter>(pages: Router, socket_io: SocketIoLayer<A>) -> Router {
     let dist = workspace_root().join("node_modules/socket.io-client/dist");
     Router::new()
         .route_service(
@@ -34,6 +42,7 @@ pub fn socket_io_client() -> Router {
             "/socket.io/socket.io.min.js.map",
             ServeFile::new(dist.join("socket.io.min.js.map")),
         )
+        .fallback_service(socket_io.layer(pages))
 }
 
 /// Makes one socket's handlers run one after another, in the order their events

@@ -148,3 +148,33 @@ async fn a_packet_over_the_limit_closes_only_that_connection() {
         [json!("fine")]
     );
 }
+
+#[tokio::test]
+async fn long_polling_keeps_its_session_across_requests() {
+    // Each long-polling request is a separate HTTP request: they must all find the same
+    // session (socketioxide's layer applied per route would start a new one each time).
+    let address = start(chapter_04::app()).await;
+    let base = format!("http://{address}/socket.io/?EIO=4&transport=polling");
+    let client = http();
+    let open = client
+        .get(&base)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let open: serde_json::Value = serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
+    let url = format!("{base}&sid={}", open["sid"].as_str().unwrap());
+    let posted = client.post(&url).body("40").send().await.unwrap();
+    assert_eq!(posted.status(), 200);
+    let connected = client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(connected.starts_with("40{\"sid\":"), "{connected}");
+    let event = r#"421["enter_room",{"payload":"polled"}]"#;
+    assert_eq!(
+        client.post(&url).body(event).send().await.unwrap().status(),
+        200
+    );
+    let ack = client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert_eq!(ack, r#"431["polled"]"#);
+}

@@ -41,14 +41,12 @@ pub fn app() -> Router {
         .build_layer();
     io.ns("/", connected.with(listen));
 
-    Router::new()
+    let pages = Router::new()
         .route("/", get(home))
         .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
-        .fallback(|| async { Redirect::to("/") })
-        // Socket.IO answers everything under /socket.io/ ...
-        .layer(socket_io)
-        // ... except its browser bundle, which must therefore come after the layer.
-        .merge(shared::socket_io_client())
+        .fallback(|| async { Redirect::to("/") });
+    // Socket.IO answers /socket.io/..., and hands every other request to the pages.
+    shared::with_socket_io(pages, socket_io)
 }
 
 #[derive(Template, WebTemplate)]

@@ -49,15 +49,13 @@ pub fn app() -> Router {
     });
     tokio::spawn(announce(io, changes));
 
-    Router::new()
+    let pages = Router::new()
         .route("/", get(home))
         .route("/admin", get(admin))
         .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
-        .fallback(|| async { Redirect::to("/") })
-        // Socket.IO answers everything under /socket.io/ ...
-        .layer(socket_io)
-        // ... except its browser bundle, which must therefore come after the layer.
-        .merge(shared::socket_io_client())
+        .fallback(|| async { Redirect::to("/") });
+    // Socket.IO answers /socket.io/..., and hands every other request to the pages.
+    shared::with_socket_io(pages, socket_io)
 }
 
 #[derive(Template, WebTemplate)]

@@ -1,0 +1,6 @@
+//! Starts chapter 8. The lesson is in `lib.rs`; `shared::serve` is the start-up every
+//! chapter shares (port, logs, Ctrl-C).
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    shared::serve(chapter_08::app()).await
+}
