@@ -19,6 +19,7 @@ use std::{
     time::Duration,
 };
 
+mod https;
 pub mod socket_io;
 
 pub use socket_io::{InOrder, with_socket_io};
@@ -62,6 +63,8 @@ pub fn page_files(chapter_dir: &str) -> Router {
 ///
 /// - listens on `HOST` (default `127.0.0.1`) and `PORT` (default 3000; `PORT=0` picks a
 ///   free one) and prints `Listening on http://localhost:PORT`;
+/// - `HTTPS=1` serves HTTPS with a self-signed certificate made at start-up (classroom
+///   mode: with `HOST=0.0.0.0`, other machines can use their cameras on the page);
 /// - logs with `tracing` (set `RUST_LOG`, e.g. `RUST_LOG=debug`, for more);
 /// - stops cleanly on Ctrl-C;
 /// - when the port is taken, says so in one line and exits with an error.
@@ -92,10 +95,6 @@ pub async fn serve(app: Router) -> ExitCode {
         }
     };
     let port = listener.local_addr().map_or(port, |address| address.port());
-    println!("Listening on http://localhost:{port}");
-    if host.is_unspecified() {
-        println!("(HOST={host}: other machines on your network can connect too)");
-    }
 
     // One log line for each HTTP answer: method, path, status and time taken.
     let http_log = TraceLayer::new_for_http()
@@ -104,18 +103,72 @@ pub async fn serve(app: Router) -> ExitCode {
         .on_response(DefaultOnResponse::new().level(Level::INFO))
         .on_eos(());
     let app = app.layer(http_log);
-    let server = axum::serve(listener, app).with_graceful_shutdown(ctrl_c());
-    // Graceful shutdown waits for open HTTP requests; a long-polling Socket.IO request
-    // can wait for a long time, so give up waiting after a few seconds.
-    tokio::select! {
-        result = server => if let Err(error) = result {
+
+    let result = if https::requested() {
+        serve_https(listener, host, port, app).await
+    } else {
+        print_addresses("http", host, port);
+        let server = axum::serve(listener, app).with_graceful_shutdown(ctrl_c());
+        // Graceful shutdown waits for open requests; a long-polling Socket.IO request
+        // can wait for a long time, so give up waiting after a few seconds.
+        tokio::select! {
+            result = server => result.map_err(|error| error.to_string()),
+            () = async { ctrl_c().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => Ok(()),
+        }
+    };
+    match result {
+        Ok(()) => {
+            println!("Stopped.");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
             eprintln!("Server error: {error}");
-            return ExitCode::FAILURE;
-        },
-        () = async { ctrl_c().await; tokio::time::sleep(Duration::from_secs(3)).await } => {}
+            ExitCode::FAILURE
+        }
     }
-    println!("Stopped.");
-    ExitCode::SUCCESS
+}
+
+/// How long open connections get to finish after Ctrl-C.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+async fn serve_https(
+    listener: tokio::net::TcpListener,
+    host: IpAddr,
+    port: u16,
+    app: Router,
+) -> Result<(), String> {
+    let tls = https::self_signed().await?;
+    print_addresses("https", host, port);
+    println!(
+        "(HTTPS=1: the certificate is self-signed, made just now. Each browser warns once; \
+         choose \"Advanced\", then \"Proceed\".)"
+    );
+    let handle = axum_server::Handle::new();
+    tokio::spawn({
+        let handle = handle.clone();
+        async move {
+            ctrl_c().await;
+            handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        }
+    });
+    let listener = listener.into_std().map_err(|error| error.to_string())?;
+    axum_server::from_tcp_rustls(listener, tls)
+        .map_err(|error| error.to_string())?
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+        .map_err(|error| error.to_string())
+}
+
+/// Prints where the chapter can be opened: the first line is the one the tests and the
+/// README look for.
+fn print_addresses(scheme: &str, host: IpAddr, port: u16) {
+    println!("Listening on {scheme}://localhost:{port}");
+    if host.is_unspecified() {
+        for address in https::network_addresses() {
+            println!("  on your network: {scheme}://{address}:{port}");
+        }
+    }
 }
 
 /// Reads `HOST` and `PORT`, with a sentence for the user when either is not valid.
