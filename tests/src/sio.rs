@@ -109,6 +109,19 @@ impl Sio {
         }
     }
 
+    /// Whichever comes first: callback `id` (`Ok`, with its arguments) or an event.
+    pub async fn ack_or_event(&mut self, id: u64) -> Result<Vec<Value>, (String, Vec<Value>)> {
+        loop {
+            if let Some(args) = self.acks.remove(&id) {
+                return Ok(args);
+            }
+            if let Some(event) = self.events.pop_front() {
+                return Err(event);
+            }
+            self.read_packet().await;
+        }
+    }
+
     /// The next event from the server: its name and arguments.
     pub async fn event(&mut self) -> (String, Vec<Value>) {
         loop {

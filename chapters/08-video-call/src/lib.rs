@@ -65,7 +65,7 @@ pub fn app_with(ice_servers: IceServers) -> Router {
 /// The STUN and TURN servers the browsers may use, as the JSON that
 /// `new RTCPeerConnection({ iceServers })` takes. None by default: two browsers on one
 /// machine or one network find each other without help.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct IceServers(String);
 
 impl IceServers {

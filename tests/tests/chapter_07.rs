@@ -1,0 +1,29 @@
+//! Chapter 7 serves one page; everything else happens in the browser (see the
+//! browser tests in tests/node/webrtc/).
+
+use workbook_tests::{http, start};
+
+#[tokio::test]
+async fn the_page_has_the_course_ids_and_a_muted_own_video() {
+    let address = start(chapter_07::app()).await;
+    let response = http()
+        .get(format!("http://{address}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    for part in [
+        "<div id=\"call\">",
+        "<div id=\"myStream\">",
+        "<video id=\"myFace\" autoplay playsinline muted",
+        "<button id=\"mute\">Mute</button>",
+        "<button id=\"camera\">Turn Camera Off</button>",
+        "<select id=\"cameras\"></select>",
+        "<p id=\"problem\" class=\"error\" hidden></p>",
+    ] {
+        assert!(body.contains(part), "missing {part}");
+    }
+    // No Socket.IO yet: the server only serves the page.
+    assert!(!body.contains("socket.io"));
+}
