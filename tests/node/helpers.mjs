@@ -2,6 +2,7 @@
 // Debian's Chromium through playwright-core.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -105,4 +106,15 @@ export async function openPage(browser, url, contextOptions = {}) {
   });
   await page.goto(url);
   return page;
+}
+
+/** A TCP port that is free right now on 127.0.0.1. */
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
 }

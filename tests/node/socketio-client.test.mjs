@@ -1,0 +1,824 @@
+// Chapters 4-6 with the official Socket.IO client, as a Node program: the same client a
+// browser runs, against socketioxide. Event names, argument order and acks follow the
+// course (see shared/reference/original-course.md):
+//
+//   chapter 4: enter_room({ payload }, done(room))
+//   chapter 5: nickname(name, done(name)), enter_room(room, done(room)),
+//              new_message(text, room, done()); welcome(nick), bye(nick),
+//              new_message("nick: text"); bad input: error("event: reason")
+//   chapter 6: as chapter 5, with sizes: done(room, size), welcome(nick, size),
+//              bye(nick, size); room_change(open rooms) to everyone; namespace /admin
+//              with server_view({ connected, rooms: [{ name, members }], lobby })
+//
+// Every test starts its own server, so no test sees another one's rooms.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, test } from "node:test";
+import { io } from "socket.io-client";
+import { root, startChapter } from "./helpers.mjs";
+
+/** How long anything that should happen may take. */
+const PATIENCE = 5_000;
+/** How long we listen to prove that something did NOT happen. */
+const SILENCE = 300;
+/** The chapters' packet limit: a larger Socket.IO packet closes the connection. */
+const MAX_PACKET_BYTES = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// Small helpers
+
+/** Waits for one `event` of a Socket.IO (or Engine.IO) emitter; resolves with its arguments. */
+function once(emitter, event, ms = PATIENCE) {
+  return new Promise((resolve, reject) => {
+    const on = (...args) => {
+      clearTimeout(timer);
+      resolve(args);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, on);
+      reject(new Error(`no "${event}" within ${ms} ms`));
+    }, ms);
+    emitter.once(event, on);
+  });
+}
+
+/**
+ * Starts chapter `number` for one test. Returns { server, connect, vanish }; when the
+ * test ends, every client is closed, then the server is stopped.
+ */
+async function start(t, number, env = {}) {
+  const server = await startChapter(number, env);
+  const sockets = [];
+  const children = [];
+  t.after(async () => {
+    for (const socket of sockets) socket.disconnect();
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    await server.stop();
+  });
+
+  /**
+   * Connects a client and waits for "connect". `transports` is ["websocket"] unless
+   * given; "default" leaves the client's own choice (long polling first, then the
+   * upgrade to WebSocket). Every event the client receives lands in `socket.inbox`.
+   */
+  async function connect({ namespace = "/", transports = ["websocket"] } = {}) {
+    const options = { forceNew: true, reconnection: false };
+    if (transports !== "default") options.transports = transports;
+    const socket = io(`${server.url}${namespace === "/" ? "" : namespace}`, options);
+    sockets.push(socket);
+    record(socket);
+    // The engine exists as soon as io() returns: this is the transport it starts with.
+    socket.firstTransport = socket.io.engine.transport.name;
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no connect within ${PATIENCE} ms`)), PATIENCE);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once("connect_error", (error) => {
+        clearTimeout(timer);
+        reject(new Error(`connect_error: ${error.message}`));
+      });
+    });
+    return socket;
+  }
+
+  /**
+   * A client in another process (a real program, as a browser tab is) that sets its
+   * nickname and enters `rooms`; resolves once it is in. Kill it with
+   * child.kill("SIGKILL"): its connection vanishes without a goodbye.
+   */
+  async function otherProcess(nickname, rooms) {
+    const script = `
+      const { io } = require("socket.io-client");
+      const [url, nickname, ...rooms] = process.argv.slice(1);
+      const socket = io(url, { transports: ["websocket"], reconnection: false });
+      socket.on("connect", async () => {
+        await socket.timeout(5000).emitWithAck("nickname", nickname);
+        for (const room of rooms) await socket.timeout(5000).emitWithAck("enter_room", room);
+        console.log("ready");
+      });`;
+    const child = spawn(process.execPath, ["-e", script, server.url, nickname, ...rooms], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(child);
+    let output = "";
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child not ready: ${output}`)), PATIENCE);
+      child.stdout.on("data", (chunk) => {
+        output += chunk;
+        if (output.includes("ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`child exited with ${code}: ${output}`)));
+    });
+    return child;
+  }
+
+  return { server, connect, otherProcess };
+}
+
+/** Keeps every event a client receives, in order, for `next` and `silence`. */
+function record(socket) {
+  socket.inbox = [];
+  socket.listeners = new Set();
+  socket.onAny((event, ...args) => {
+    socket.inbox.push({ event, args });
+    for (const listener of socket.listeners) listener();
+  });
+  /** Resolves with the reason when the connection ends. */
+  socket.closed = new Promise((resolve) => socket.once("disconnect", resolve));
+}
+
+/**
+ * Takes the first `event` in the client's inbox that `accept` accepts (waiting for it
+ * if needed) and resolves with its arguments. Earlier `event`s that `accept` refuses
+ * are dropped: `until` semantics. Other events stay in the inbox.
+ */
+function next(socket, event, accept = () => true, ms = PATIENCE) {
+  return new Promise((resolve, reject) => {
+    const refused = [];
+    const look = () => {
+      for (let i = 0; i < socket.inbox.length; ) {
+        const entry = socket.inbox[i];
+        if (entry.event !== event) {
+          i += 1;
+          continue;
+        }
+        socket.inbox.splice(i, 1);
+        if (accept(entry.args)) {
+          clearTimeout(timer);
+          socket.listeners.delete(look);
+          resolve(entry.args);
+          return;
+        }
+        refused.push(entry.args);
+      }
+    };
+    const timer = setTimeout(() => {
+      socket.listeners.delete(look);
+      reject(
+        new Error(
+          `no acceptable "${event}" within ${ms} ms; refused: ${JSON.stringify(refused)}; ` +
+            `inbox: ${JSON.stringify(socket.inbox).slice(0, 500)}`,
+        ),
+      );
+    }, ms);
+    socket.listeners.add(look);
+    look();
+  });
+}
+
+/** Waits for an `event` whose arguments deep-equal `expected`, dropping other ones. */
+function until(socket, event, expected, ms = PATIENCE) {
+  return next(
+    socket,
+    event,
+    (args) => {
+      try {
+        assert.deepEqual(args, expected);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    ms,
+  );
+}
+
+/** Listens for a short while and asserts that none of `events` reached any of `sockets`. */
+async function silence(sockets, events) {
+  await sleep(SILENCE);
+  for (const socket of sockets) {
+    const got = socket.inbox.filter(({ event }) => events.includes(event));
+    assert.deepEqual(got, [], `expected no ${events.join("/")} for ${socket.name ?? socket.id}`);
+  }
+}
+
+/** Emits with a callback and resolves with ALL the arguments the server calls it with. */
+function call(socket, event, ...args) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(PATIENCE).emit(event, ...args, (error, ...reply) => {
+      if (error) reject(new Error(`the server did not call back ${event} within ${PATIENCE} ms`));
+      else resolve(reply);
+    });
+  });
+}
+
+/** Waits until `condition()` is true (checked every 20 ms). */
+async function eventually(condition, what, ms = PATIENCE) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Waits until the client's transport is WebSocket (after the upgrade from long polling). */
+async function upgraded(socket) {
+  if (socket.io.engine.transport.name !== "websocket") await once(socket.io.engine, "upgrade");
+  assert.equal(socket.io.engine.transport.name, "websocket");
+}
+
+/** Connects (see `start`) and saves a nickname, awaiting the server's callback. */
+async function person(connect, nickname, options) {
+  const socket = await connect(options);
+  socket.name = nickname;
+  assert.deepEqual(await call(socket, "nickname", nickname), [nickname]);
+  return socket;
+}
+
+const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+/** Ends a client's connection without any goodbye packet, as a lost network does. */
+function killTransport(socket) {
+  // In Node the WebSocket transport is the `ws` package: terminate() destroys the TCP socket.
+  socket.io.engine.transport.ws.terminate();
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 4
+
+describe("chapter 4: enter_room with an object and a callback", () => {
+  test("the server calls the callback with the room name, trimmed", async (t) => {
+    const { connect } = await start(t, 4);
+    const ana = await connect();
+    const enter = (payload) => ana.timeout(PATIENCE).emitWithAck("enter_room", { payload });
+    assert.equal(await enter("kitchen"), "kitchen");
+    assert.equal(await enter("  living room \t"), "living room");
+    assert.equal(await enter("r".repeat(40)), "r".repeat(40), "40 characters are allowed");
+    // Characters, not bytes: 40 accented letters are 80 bytes of UTF-8.
+    assert.equal(await enter("é".repeat(40)), "é".repeat(40));
+    assert.equal(await enter("🎉 party"), "🎉 party");
+    // Exactly one argument, the room name.
+    assert.deepEqual(await call(ana, "enter_room", { payload: "hall" }), ["hall"]);
+    await silence([ana], ["error"]);
+  });
+
+  test("several clients at once each get their own room back", async (t) => {
+    const { connect } = await start(t, 4);
+    const clients = await Promise.all([1, 2, 3, 4, 5].map(() => connect()));
+    const replies = await Promise.all(
+      clients.map((client, i) => call(client, "enter_room", { payload: `room ${i}` })),
+    );
+    assert.deepEqual(replies, [["room 0"], ["room 1"], ["room 2"], ["room 3"], ["room 4"]]);
+  });
+
+  test("default transports: long polling first, then the upgrade to WebSocket", async (t) => {
+    const { connect } = await start(t, 4);
+    const ana = await connect({ transports: "default" });
+    assert.equal(ana.firstTransport, "polling");
+    assert.equal(await ana.timeout(PATIENCE).emitWithAck("enter_room", { payload: "first" }), "first");
+    await upgraded(ana);
+    assert.equal(await ana.timeout(PATIENCE).emitWithAck("enter_room", { payload: "after" }), "after");
+    // Long polling only, all the way.
+    const bo = await connect({ transports: ["polling"] });
+    assert.equal(bo.io.engine.transport.name, "polling");
+    assert.equal(await bo.timeout(PATIENCE).emitWithAck("enter_room", { payload: "slow" }), "slow");
+    await silence([ana, bo], ["error"]);
+  });
+
+  test("bad input gets an error event, and the next good event still works", async (t) => {
+    const { connect, server } = await start(t, 4);
+    const ana = await connect();
+    const shape = /^enter_room: expected \{ payload: "room name" \} \(.+\)$/;
+    const cases = [
+      ["a string instead of an object", ["kitchen"], shape],
+      ["a number as payload", [{ payload: 42 }], shape],
+      ["no payload", [{ room: "kitchen" }], shape],
+      ["null", [null], shape],
+      ["an array", [[{ payload: "kitchen" }]], shape],
+      ["no argument at all", [], shape],
+      ["an empty name", [{ payload: "" }], "enter_room: the room name is empty"],
+      ["a blank name", [{ payload: "   " }], "enter_room: the room name is empty"],
+      [
+        "41 characters",
+        [{ payload: "r".repeat(41) }],
+        "enter_room: the room name is too long (at most 40 characters)",
+      ],
+      ["a control character", [{ payload: "a\nb" }], "enter_room: the room name has control characters"],
+    ];
+    const badAcks = [];
+    for (const [label, args, expected] of cases) {
+      ana.emit("enter_room", ...args, (...reply) => badAcks.push([label, reply]));
+      const [message] = await next(ana, "error");
+      if (typeof expected === "string") assert.equal(message, expected, label);
+      else assert.match(message, expected, label);
+      // The next good event still works.
+      assert.deepEqual(await call(ana, "enter_room", { payload: `after ${label}` }), [`after ${label}`]);
+    }
+    assert.deepEqual(badAcks, [], "the server never calls back a bad enter_room");
+
+    // Without a callback the server still enters the room (and calls nothing).
+    ana.emit("enter_room", { payload: "no callback" });
+    assert.deepEqual(await call(ana, "enter_room", { payload: "next" }), ["next"]);
+    await eventually(() => /entered room no callback/.test(stripAnsi(server.logs())), "the log line");
+    // An extra argument is ignored, as Socket.IO in Node ignores it.
+    assert.deepEqual(await call(ana, "enter_room", { payload: "extra" }, "more"), ["extra"]);
+    await silence([ana], ["error"]);
+    assert.equal(ana.connected, true);
+  });
+
+  for (const transports of [["websocket"], ["polling"]]) {
+    test(`a packet over 64 KiB closes only that connection (${transports})`, async (t) => {
+      const { connect } = await start(t, 4);
+      const big = await connect({ transports });
+      const other = await connect();
+      big.emit("enter_room", { payload: "x".repeat(MAX_PACKET_BYTES) }, () => assert.fail("called back"));
+      const reason = await big.closed;
+      if (transports[0] === "websocket") assert.equal(reason, "transport close");
+      else assert.match(reason, /^transport (close|error)$/);
+      assert.deepEqual(await call(other, "enter_room", { payload: "fine" }), ["fine"]);
+      const newcomer = await connect({ transports });
+      assert.deepEqual(await call(newcomer, "enter_room", { payload: "also fine" }), ["also fine"]);
+      await silence([other, newcomer], ["error"]);
+    });
+  }
+
+  test("ACK_DELAY_SECS=1 makes the server wait about a second before calling back", async (t) => {
+    const { connect } = await start(t, 4, { ACK_DELAY_SECS: "1" });
+    const ana = await connect();
+    const started = performance.now();
+    assert.equal(await ana.timeout(PATIENCE).emitWithAck("enter_room", { payload: "slow" }), "slow");
+    const waited = performance.now() - started;
+    assert.ok(waited >= 900, `the callback came after ${waited.toFixed(0)} ms`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Chapters 5 and 6: the same chat; chapter 6 adds room sizes
+
+for (const chapter of [5, 6]) {
+  /** Chapter 6 adds the room size as the last argument of acks, welcome and bye. */
+  const sized = (args, size) => (chapter === 6 ? [...args, size] : args);
+
+  describe(`chapter ${chapter}: room chat over Socket.IO`, () => {
+    test("nickname, enter_room and new_message: callbacks and argument order", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await connect();
+      const bea = await connect();
+      // nickname(name, done): the saved name, trimmed.
+      assert.deepEqual(await call(ana, "nickname", "  Ana "), ["Ana"]);
+      assert.equal(await bea.timeout(PATIENCE).emitWithAck("nickname", "Bea"), "Bea");
+      // enter_room(name, done): the room name, trimmed (and its size in chapter 6).
+      assert.deepEqual(await call(ana, "enter_room", "kitchen"), sized(["kitchen"], 1));
+      assert.deepEqual(await call(bea, "enter_room", " kitchen "), sized(["kitchen"], 2));
+      // The others in the room get welcome(nickname); the joiner does not.
+      assert.deepEqual(await next(ana, "welcome"), sized(["Bea"], 2));
+      // new_message(text, room, done): the others get "nickname: text".
+      await call(ana, "new_message", "Hello Bea", "kitchen");
+      assert.deepEqual(await next(bea, "new_message"), ["Ana: Hello Bea"]);
+      await call(bea, "new_message", "Hi Ana!", "kitchen");
+      assert.deepEqual(await next(ana, "new_message"), ["Bea: Hi Ana!"]);
+      // HTML and long texts travel as they are; 2000 characters is the limit.
+      await call(bea, "new_message", "<b>bold</b>", "kitchen");
+      assert.deepEqual(await next(ana, "new_message"), ["Bea: <b>bold</b>"]);
+      await call(bea, "new_message", "m".repeat(2000), "kitchen");
+      assert.deepEqual(await next(ana, "new_message"), [`Bea: ${"m".repeat(2000)}`]);
+      // The limits of names are inclusive.
+      assert.deepEqual(await call(bea, "nickname", "n".repeat(20)), ["n".repeat(20)]);
+      assert.deepEqual(await call(bea, "nickname", "Bea-2_x.y Zoë"), ["Bea-2_x.y Zoë"]);
+      assert.deepEqual(await call(bea, "enter_room", "r".repeat(40)), sized(["r".repeat(40)], 1));
+      await silence([ana, bea], ["welcome", "new_message", "error", "bye"]);
+      // A clean goodbye: the others get bye(nickname).
+      bea.disconnect();
+      assert.deepEqual(await next(ana, "bye"), sized(["Bea-2_x.y Zoë"], 1));
+      await silence([ana], ["bye", "error"]);
+    });
+
+    test("the callback of new_message gets no arguments, as done() in the course", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await person(connect, "Ana");
+      await call(ana, "enter_room", "kitchen");
+      assert.deepEqual(await call(ana, "new_message", "hello", "kitchen"), []);
+    });
+
+    test("several clients in several rooms: a message reaches only its room, not the sender", async (t) => {
+      const { connect } = await start(t, chapter);
+      const [ana, bea, cy, dan, eve, fay] = await Promise.all(
+        ["Ana", "Bea", "Cy", "Dan", "Eve", "Fay"].map((name) => person(connect, name)),
+      );
+      for (const socket of [ana, bea, cy]) await call(socket, "enter_room", "red");
+      for (const socket of [dan, eve]) await call(socket, "enter_room", "blue");
+      // Fay is in both rooms.
+      assert.deepEqual(await call(fay, "enter_room", "red"), sized(["red"], 4));
+      assert.deepEqual(await call(fay, "enter_room", "blue"), sized(["blue"], 3));
+      const everyone = [ana, bea, cy, dan, eve, fay];
+
+      const send = async (from, text, room, to) => {
+        await call(from, "new_message", text, room);
+        for (const socket of to) assert.deepEqual(await next(socket, "new_message"), [`${from.name}: ${text}`]);
+      };
+      await send(ana, "hello red", "red", [bea, cy, fay]);
+      await send(dan, "hello blue", "blue", [eve, fay]);
+      await send(fay, "only blue", "blue", [dan, eve]);
+      await send(fay, "only red", "red", [ana, bea, cy]);
+      await send(cy, "red again", "red", [ana, bea, fay]);
+      await silence(everyone, ["new_message", "error"]);
+
+      // Leaving: each room Fay was in hears bye, the others nothing.
+      fay.disconnect();
+      for (const socket of [ana, bea, cy]) assert.deepEqual(await next(socket, "bye"), sized(["Fay"], 3));
+      for (const socket of [dan, eve]) assert.deepEqual(await next(socket, "bye"), sized(["Fay"], 2));
+      await silence([ana, bea, cy, dan, eve], ["bye"]);
+    });
+
+    test("a nickname sent just before enter_room, without waiting, is the one the room sees", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await person(connect, "Ana");
+      await call(ana, "enter_room", "porch");
+      const bea = await connect();
+      bea.emit("nickname", "Bea");
+      bea.emit("enter_room", "porch");
+      assert.deepEqual(await next(ana, "welcome"), sized(["Bea"], 2));
+      // Twice in a row, with callbacks, then enter at once.
+      const cy = await connect();
+      cy.emit("nickname", "Cy1", () => {});
+      cy.emit("nickname", "Cyd", () => {});
+      const entered = call(cy, "enter_room", "porch");
+      assert.deepEqual(await next(ana, "welcome"), sized(["Cyd"], 3));
+      assert.deepEqual(await entered, sized(["porch"], 3));
+      // And a rename just before a message.
+      cy.emit("nickname", "Cyrus");
+      cy.emit("new_message", "renamed", "porch");
+      assert.deepEqual(await next(ana, "new_message"), ["Cyrus: renamed"]);
+      assert.deepEqual(await next(bea, "new_message"), ["Cyrus: renamed"]);
+    });
+
+    test("a burst of 100 messages from one client arrives in order", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await person(connect, "Ana");
+      const bea = await person(connect, "Bea");
+      await call(ana, "enter_room", "burst");
+      await call(bea, "enter_room", "burst");
+      const acks = [];
+      const allAcked = new Promise((resolve) => {
+        for (let i = 0; i < 100; i += 1) {
+          ana.emit("new_message", `message ${i}`, "burst", () => {
+            acks.push(i);
+            if (acks.length === 100) resolve();
+          });
+        }
+      });
+      const received = [];
+      for (let i = 0; i < 100; i += 1) received.push((await next(bea, "new_message"))[0]);
+      assert.deepEqual(received, Array.from({ length: 100 }, (_, i) => `Ana: message ${i}`));
+      await allAcked;
+      assert.deepEqual(acks, Array.from({ length: 100 }, (_, i) => i));
+      await silence([ana, bea], ["error"]);
+    });
+
+    test("bad input gets an error event, and the next good event still works", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await person(connect, "Ana");
+      const bea = await person(connect, "Bea");
+      const cy = await person(connect, "Cy");
+      await call(ana, "enter_room", "den");
+      await call(bea, "enter_room", "den");
+      await call(cy, "enter_room", "secret"); // a room Ana never enters
+      await next(ana, "welcome");
+
+      const nameType = /^nickname: expected a name as text \(.+\)$/;
+      const roomType = /^enter_room: expected a room name as text \(.+\)$/;
+      const messageType = /^new_message: expected a text and a room name \(.+\)$/;
+      const charset = "nickname: a nickname may hold letters, digits, spaces, '_', '-' and '.' only";
+      const cases = [
+        ["nickname", ["x".repeat(21)], "nickname: the nickname is too long (at most 20 characters)"],
+        ["nickname", ["a:b"], charset],
+        ["nickname", ["<script>"], charset],
+        ["nickname", ["A\tna"], charset],
+        ["nickname", [""], "nickname: the nickname is empty"],
+        ["nickname", ["   "], "nickname: the nickname is empty"],
+        ["nickname", [42], nameType],
+        ["nickname", [{ name: "Ana" }], nameType],
+        ["nickname", [null], nameType],
+        ["nickname", [], nameType],
+        ["enter_room", [""], "enter_room: the room name is empty"],
+        ["enter_room", [" \t "], "enter_room: the room name is empty"],
+        ["enter_room", ["r".repeat(41)], "enter_room: the room name is too long (at most 40 characters)"],
+        ["enter_room", ["a\u0007b"], "enter_room: the room name has control characters"],
+        ["enter_room", [42], roomType],
+        ["enter_room", [{ payload: "den" }], roomType],
+        ["enter_room", [["den"]], roomType],
+        ["enter_room", [], roomType],
+        ["new_message", ["", "den"], "new_message: the message is empty"],
+        ["new_message", ["  \n ", "den"], "new_message: the message is empty"],
+        ["new_message", ["m".repeat(2001), "den"], "new_message: the message is too long (at most 2000 characters)"],
+        ["new_message", ["psst", "secret"], 'new_message: you are not in room "secret": enter it first'],
+        ["new_message", ["psst", "nowhere"], 'new_message: you are not in room "nowhere": enter it first'],
+        ["new_message", ["only a text"], messageType],
+        ["new_message", ["hi", "den", "one too many"], messageType],
+        ["new_message", [42, "den"], messageType],
+        ["new_message", ["hi", 42], messageType],
+        ["new_message", [["hi", "den"]], messageType],
+        ["new_message", [], messageType],
+      ];
+      const badAcks = [];
+      for (const [i, [event, args, expected]] of cases.entries()) {
+        const label = `${event}(${JSON.stringify(args).slice(1, -1).slice(0, 40)})`;
+        ana.emit(event, ...args, (...reply) => badAcks.push([label, reply]));
+        const [message] = await next(ana, "error");
+        if (typeof expected === "string") assert.equal(message, expected, label);
+        else assert.match(message, expected, label);
+        // The next good event still works, and Ana is still Ana.
+        await call(ana, "new_message", `still here ${i}`, "den");
+        assert.deepEqual(await next(bea, "new_message"), [`Ana: still here ${i}`], label);
+      }
+      assert.deepEqual(badAcks, [], "the server never calls back a bad event");
+      // Nobody else saw anything: no message in "secret", no welcome, no error.
+      await silence([cy], ["new_message", "welcome", "error"]);
+      await silence([bea], ["welcome", "new_message", "error"]);
+      await silence([ana], ["error"]);
+    });
+
+    test("events without a callback still do their work", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await person(connect, "Ana");
+      const bea = await person(connect, "Bea");
+      await call(ana, "enter_room", "hall");
+      await call(bea, "enter_room", "hall");
+      await next(ana, "welcome");
+      bea.emit("nickname", "Bo");
+      bea.emit("new_message", "no callback", "hall");
+      assert.deepEqual(await next(ana, "new_message"), ["Bo: no callback"]);
+      const cy = await person(connect, "Cy");
+      await call(cy, "enter_room", "attic");
+      ana.emit("enter_room", "attic");
+      assert.deepEqual(await next(cy, "welcome"), sized(["Ana"], 2));
+      await silence([ana, bea, cy], ["error"]);
+    });
+
+    for (const transports of [["websocket"], ["polling"]]) {
+      test(`a packet over 64 KiB closes only that connection; the others chat on (${transports})`, async (t) => {
+        const { connect } = await start(t, chapter);
+        const ana = await person(connect, "Ana");
+        const bea = await person(connect, "Bea");
+        const big = await person(connect, "Big", { transports });
+        for (const socket of [ana, bea, big]) await call(socket, "enter_room", "den");
+        await call(big, "enter_room", "big-only");
+        await next(ana, "welcome");
+        await next(ana, "welcome");
+        await next(bea, "welcome");
+
+        big.emit("new_message", "x".repeat(MAX_PACKET_BYTES), "den", () => assert.fail("called back"));
+        const reason = await big.closed;
+        if (transports[0] === "websocket") assert.equal(reason, "transport close");
+        else assert.match(reason, /^transport (close|error)$/);
+        for (const socket of [ana, bea]) assert.deepEqual(await next(socket, "bye"), sized(["Big"], 2));
+        if (chapter === 6) await until(ana, "room_change", [["den"]]);
+
+        await call(ana, "new_message", "still here", "den");
+        assert.deepEqual(await next(bea, "new_message"), ["Ana: still here"]);
+        const cy = await person(connect, "Cy", { transports });
+        assert.deepEqual(await call(cy, "enter_room", "den"), sized(["den"], 3));
+        for (const socket of [ana, bea]) assert.deepEqual(await next(socket, "welcome"), sized(["Cy"], 3));
+        await silence([ana, bea], ["new_message", "error", "bye"]);
+      });
+    }
+
+    test("a client that vanishes (engine closed, transport killed) says bye to each of its rooms", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await person(connect, "Ana");
+      const bea = await person(connect, "Bea");
+      await call(ana, "enter_room", "one");
+      await call(bea, "enter_room", "two");
+      for (const [nickname, end] of [
+        ["Eng", (socket) => socket.io.engine.close()],
+        ["Kil", killTransport],
+      ]) {
+        const gone = await person(connect, nickname);
+        await call(gone, "enter_room", "one");
+        await call(gone, "enter_room", "two");
+        assert.deepEqual(await next(ana, "welcome"), sized([nickname], 2));
+        assert.deepEqual(await next(bea, "welcome"), sized([nickname], 2));
+        end(gone);
+        assert.deepEqual(await next(ana, "bye"), sized([nickname], 1));
+        assert.deepEqual(await next(bea, "bye"), sized([nickname], 1));
+      }
+      await silence([ana, bea], ["bye", "error"]);
+    });
+
+    test("default transports (long polling, then WebSocket) chat with a WebSocket client", async (t) => {
+      const { connect } = await start(t, chapter);
+      const ana = await person(connect, "Ana", { transports: "default" });
+      assert.equal(ana.firstTransport, "polling");
+      const bea = await person(connect, "Bea");
+      assert.deepEqual(await call(ana, "enter_room", "mixed"), sized(["mixed"], 1));
+      assert.deepEqual(await call(bea, "enter_room", "mixed"), sized(["mixed"], 2));
+      assert.deepEqual(await next(ana, "welcome"), sized(["Bea"], 2));
+      await call(ana, "new_message", "from Ana", "mixed");
+      assert.deepEqual(await next(bea, "new_message"), ["Ana: from Ana"]);
+      await call(bea, "new_message", "from Bea", "mixed");
+      assert.deepEqual(await next(ana, "new_message"), ["Bea: from Bea"]);
+      await upgraded(ana);
+      await call(ana, "new_message", "upgraded", "mixed");
+      assert.deepEqual(await next(bea, "new_message"), ["Ana: upgraded"]);
+      // Long polling only, all the way.
+      const cy = await person(connect, "Cy", { transports: ["polling"] });
+      assert.deepEqual(await call(cy, "enter_room", "mixed"), sized(["mixed"], 3));
+      assert.deepEqual(await next(bea, "welcome"), sized(["Cy"], 3));
+      await call(bea, "new_message", "hi Cy", "mixed");
+      assert.deepEqual(await next(cy, "new_message"), ["Bea: hi Cy"]);
+      assert.deepEqual(await next(ana, "new_message"), ["Bea: hi Cy"]);
+      assert.equal(cy.io.engine.transport.name, "polling");
+      cy.disconnect();
+      assert.deepEqual(await next(ana, "bye"), sized(["Cy"], 2));
+      await silence([ana, bea], ["error"]);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapter 6 only: open rooms, sizes when browsers vanish, the /admin server view
+
+describe("chapter 6: open rooms, sizes and the server view", () => {
+  test("room_change: the open rooms right after connecting, then to everyone on every change", async (t) => {
+    const { connect } = await start(t, 6);
+    const ana = await connect();
+    assert.deepEqual(await next(ana, "room_change"), [[]]);
+    const bea = await connect(); // stays in no room
+    const cy = await connect();
+    assert.deepEqual(await next(bea, "room_change"), [[]]);
+
+    await call(ana, "enter_room", "kitchen");
+    for (const socket of [ana, bea, cy]) await until(socket, "room_change", [["kitchen"]]);
+    await call(cy, "enter_room", "attic");
+    // Sorted by name.
+    for (const socket of [ana, bea, cy]) await until(socket, "room_change", [["attic", "kitchen"]]);
+    // A newcomer gets the list at once.
+    const dan = await connect();
+    assert.deepEqual(await next(dan, "room_change"), [["attic", "kitchen"]]);
+    // A second person in a room opens nothing new.
+    await call(dan, "enter_room", "kitchen");
+    // The last one out closes the room.
+    cy.disconnect();
+    for (const socket of [ana, bea, dan]) await until(socket, "room_change", [["kitchen"]]);
+    ana.disconnect();
+    assert.deepEqual(await next(dan, "bye"), ["Anon", 1]);
+    // Dan is still in the kitchen: it stays open.
+    assert.deepEqual(await next(bea, "room_change"), [["kitchen"]]);
+    dan.disconnect();
+    await until(bea, "room_change", [[]]);
+    await silence([bea], ["server_view", "error"]);
+  });
+
+  test("sizes: the joiner learns it from the callback, the others from welcome and bye", async (t) => {
+    const { connect } = await start(t, 6);
+    const ana = await person(connect, "Ana");
+    const bea = await person(connect, "Bea");
+    const cy = await person(connect, "Cy");
+    assert.deepEqual(await call(ana, "enter_room", "kitchen"), ["kitchen", 1]);
+    assert.deepEqual(await call(bea, "enter_room", "kitchen"), ["kitchen", 2]);
+    assert.deepEqual(await next(ana, "welcome"), ["Bea", 2]);
+    assert.deepEqual(await call(cy, "enter_room", "kitchen"), ["kitchen", 3]);
+    assert.deepEqual(await next(ana, "welcome"), ["Cy", 3]);
+    assert.deepEqual(await next(bea, "welcome"), ["Cy", 3]);
+    // Another room has its own size.
+    assert.deepEqual(await call(cy, "enter_room", "attic"), ["attic", 1]);
+    bea.disconnect();
+    assert.deepEqual(await next(ana, "bye"), ["Bea", 2]);
+    assert.deepEqual(await next(cy, "bye"), ["Bea", 2]);
+    cy.disconnect();
+    assert.deepEqual(await next(ana, "bye"), ["Cy", 1]);
+    await until(ana, "room_change", [["kitchen"]]);
+    const dan = await person(connect, "Dan");
+    assert.deepEqual(await call(dan, "enter_room", "kitchen"), ["kitchen", 2]);
+    assert.deepEqual(await next(ana, "welcome"), ["Dan", 2]);
+    await silence([ana, dan], ["welcome", "bye", "error"]);
+  });
+
+  test("vanished clients (engine closed, transport killed, process killed) leave sizes and lists exact", async (t) => {
+    const { connect, otherProcess } = await start(t, 6);
+    const admin = await connect({ namespace: "/admin" });
+    const stays = await person(connect, "Stays");
+    await call(stays, "enter_room", "r");
+    const eve = await person(connect, "Eve");
+    await call(eve, "enter_room", "r");
+    await call(eve, "enter_room", "solo-e");
+    const kim = await person(connect, "Kim");
+    await call(kim, "enter_room", "r");
+    await call(kim, "enter_room", "solo-k");
+    const pat = await otherProcess("Pat", ["r", "solo-p"]);
+    assert.deepEqual(await next(stays, "welcome"), ["Eve", 2]);
+    assert.deepEqual(await next(stays, "welcome"), ["Kim", 3]);
+    assert.deepEqual(await next(stays, "welcome"), ["Pat", 4]);
+    await until(stays, "room_change", [["r", "solo-e", "solo-k", "solo-p"]]);
+    await until(admin, "server_view", [
+      {
+        connected: 4,
+        rooms: [
+          { name: "r", members: ["Eve", "Kim", "Pat", "Stays"] },
+          { name: "solo-e", members: ["Eve"] },
+          { name: "solo-k", members: ["Kim"] },
+          { name: "solo-p", members: ["Pat"] },
+        ],
+        lobby: [],
+      },
+    ]);
+
+    // The engine closes its WebSocket, without a Socket.IO goodbye.
+    eve.io.engine.close();
+    assert.deepEqual(await next(stays, "bye"), ["Eve", 3]);
+    await until(stays, "room_change", [["r", "solo-k", "solo-p"]]);
+    // The TCP connection is destroyed, without even a WebSocket close frame.
+    killTransport(kim);
+    assert.deepEqual(await next(stays, "bye"), ["Kim", 2]);
+    await until(stays, "room_change", [["r", "solo-p"]]);
+    // The other program is killed.
+    pat.kill("SIGKILL");
+    assert.deepEqual(await next(stays, "bye"), ["Pat", 1]);
+    await until(stays, "room_change", [["r"]]);
+    await until(admin, "server_view", [
+      { connected: 1, rooms: [{ name: "r", members: ["Stays"] }], lobby: [] },
+    ]);
+    // A newcomer sees the same truth.
+    const neo = await person(connect, "Neo");
+    assert.deepEqual(await call(neo, "enter_room", "r"), ["r", 2]);
+    assert.deepEqual(await next(stays, "welcome"), ["Neo", 2]);
+    await silence([stays], ["bye", "error"]);
+  });
+
+  test("five clients vanishing at the same moment leave sizes and lists exact", async (t) => {
+    const { connect } = await start(t, 6);
+    const admin = await connect({ namespace: "/admin" });
+    const stays = await person(connect, "Stays");
+    await call(stays, "enter_room", "r");
+    const gone = [];
+    for (let i = 0; i < 5; i += 1) {
+      const socket = await person(connect, `V${i}`);
+      await call(socket, "enter_room", "r");
+      await call(socket, "enter_room", `solo${i}`);
+      assert.deepEqual(await next(stays, "welcome"), [`V${i}`, i + 2]);
+      gone.push(socket);
+    }
+    // In one go: two engines closed, three transports killed.
+    gone.forEach((socket, i) => (i < 2 ? socket.io.engine.close() : killTransport(socket)));
+    const byes = [];
+    for (let i = 0; i < 5; i += 1) byes.push(await next(stays, "bye"));
+    assert.deepEqual(byes.map(([nickname]) => nickname).sort(), ["V0", "V1", "V2", "V3", "V4"]);
+    for (const [, size] of byes) assert.ok(size >= 1 && size <= 5, `sizes ${JSON.stringify(byes)}`);
+    // The last goodbye, the one a page shows, says the room is down to one.
+    assert.equal(byes.at(-1)[1], 1, `byes in arrival order: ${JSON.stringify(byes)}`);
+    await until(stays, "room_change", [["r"]]);
+    await until(admin, "server_view", [
+      { connected: 1, rooms: [{ name: "r", members: ["Stays"] }], lobby: [] },
+    ]);
+    const neo = await person(connect, "Neo");
+    assert.deepEqual(await call(neo, "enter_room", "r"), ["r", 2]);
+  });
+
+  test("the /admin namespace gets server_view: connected, rooms with members, lobby", async (t) => {
+    const { connect } = await start(t, 6);
+    const admin = await connect({ namespace: "/admin" });
+    // At once, on connecting.
+    assert.deepEqual(await next(admin, "server_view"), [{ connected: 0, rooms: [], lobby: [] }]);
+    const ana = await connect();
+    await until(admin, "server_view", [{ connected: 1, rooms: [], lobby: ["Anon"] }]);
+    await call(ana, "nickname", "Ana");
+    await until(admin, "server_view", [{ connected: 1, rooms: [], lobby: ["Ana"] }]);
+    const bea = await person(connect, "Bea");
+    await until(admin, "server_view", [{ connected: 2, rooms: [], lobby: ["Ana", "Bea"] }]);
+    await call(bea, "enter_room", "kitchen");
+    await until(admin, "server_view", [
+      { connected: 2, rooms: [{ name: "kitchen", members: ["Bea"] }], lobby: ["Ana"] },
+    ]);
+    await call(ana, "enter_room", "kitchen");
+    await call(ana, "enter_room", "attic");
+    await until(admin, "server_view", [
+      {
+        connected: 2,
+        rooms: [
+          { name: "attic", members: ["Ana"] },
+          { name: "kitchen", members: ["Ana", "Bea"] },
+        ],
+        lobby: [],
+      },
+    ]);
+    // A second admin page sees the same at once.
+    const admin2 = await connect({ namespace: "/admin" });
+    assert.deepEqual(await next(admin2, "server_view"), [
+      {
+        connected: 2,
+        rooms: [
+          { name: "attic", members: ["Ana"] },
+          { name: "kitchen", members: ["Ana", "Bea"] },
+        ],
+        lobby: [],
+      },
+    ]);
+    ana.disconnect();
+    await until(admin, "server_view", [
+      { connected: 1, rooms: [{ name: "kitchen", members: ["Bea"] }], lobby: [] },
+    ]);
+    bea.disconnect();
+    await until(admin, "server_view", [{ connected: 0, rooms: [], lobby: [] }]);
+    // The admin view is not counted as a person, and gets no room_change; the chat
+    // sockets never get server_view.
+    await silence([admin, admin2], ["room_change", "welcome", "error"]);
+    await silence([ana, bea], ["server_view"]);
+  });
+});

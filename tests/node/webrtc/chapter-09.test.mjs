@@ -1,0 +1,184 @@
+// Chapter 9 in a real browser: beside the video call, the two people chat over an
+// RTCDataChannel named "chat", straight from browser to browser. The tests run in
+// order and share the call, like one conversation.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, test } from "node:test";
+import { launchBrowser, openPage, startChapter } from "../helpers.mjs";
+
+const ROOM = "lesson";
+const WAITING = `Room ${ROOM}: waiting for someone to join…`;
+const IN_A_CALL = `Room ${ROOM}: in a call ✅`;
+const LEFT = `Room ${ROOM}: the other person left. Waiting for someone to join…`;
+const CHAT_OPEN = "Chat open: these messages go straight to the other browser.";
+
+let server, browser, ana, bo;
+
+before(async () => {
+  // The server's most detailed logs: a chat message must not show up even there.
+  server = await startChapter(9, { RUST_LOG: "debug" });
+  browser = await launchBrowser({ media: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/**
+ * Opens the page as a new person, recording in `page.toServer` everything it exchanges
+ * with the server (Socket.IO over WebSocket, and the HTTP requests it starts with).
+ */
+async function open() {
+  const page = await openPage(browser, "about:blank");
+  page.setDefaultTimeout(10_000);
+  page.toServer = [];
+  page.on("websocket", (webSocket) => {
+    webSocket.on("framesent", ({ payload }) => page.toServer.push(String(payload)));
+    webSocket.on("framereceived", ({ payload }) => page.toServer.push(String(payload)));
+  });
+  page.on("request", (request) => page.toServer.push(request.url(), request.postData() ?? ""));
+  await page.goto(`${server.url}/`);
+  return page;
+}
+
+async function enterRoom(page, room = ROOM) {
+  await page.fill("#welcome input", room);
+  await page.click("#welcome button");
+}
+
+/** Waits until the element's text is exactly `text`. */
+const waitForText = (page, selector, text) =>
+  page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [selector, text]);
+
+const chatLines = (page) => page.locator("#chat li").allTextContents();
+
+/** Waits until the chat shows a line that reads exactly `text`. */
+const waitForLine = (page, text) =>
+  page.waitForFunction(
+    (text) => [...document.querySelectorAll("#chat li")].some((li) => li.textContent === text),
+    text,
+  );
+
+const CHAT_CONTROLS = "#chat form input, #chat form button";
+
+/** Whether the chat's input and button can be used, as [input, button]. */
+const chatEnabled = (page) =>
+  page.$$eval(CHAT_CONTROLS, (controls) => controls.map((control) => !control.disabled));
+
+/** Waits until the chat's input and button can both be used (`enabled`), or both not. */
+const waitForChatEnabled = (page, enabled) =>
+  page.waitForFunction(
+    ([selector, enabled]) =>
+      [...document.querySelectorAll(selector)].every((control) => control.disabled !== enabled),
+    [CHAT_CONTROLS, enabled],
+  );
+
+async function send(page, text) {
+  await page.fill("#chat form input", text);
+  await page.click("#chat form button");
+}
+
+test("the chat opens once the call is up, not before", async () => {
+  ana = await open();
+  assert.deepEqual(await chatEnabled(ana), [false, false]);
+  await enterRoom(ana);
+  await waitForText(ana, "#status", WAITING);
+  assert.deepEqual(await chatEnabled(ana), [false, false]); // alone: nobody to chat with
+
+  bo = await open();
+  await enterRoom(bo);
+  for (const page of [ana, bo]) {
+    await waitForText(page, "#status", IN_A_CALL);
+    await waitForChatEnabled(page, true);
+    await waitForLine(page, CHAT_OPEN);
+    assert.deepEqual(await chatEnabled(page), [true, true]);
+  }
+  // The channel is the one app.js made, named "chat".
+  assert.equal(await ana.evaluate(() => myDataChannel.label), "chat");
+  assert.equal(await bo.evaluate(() => myDataChannel.label), "chat");
+  assert.deepEqual(ana.errors, []);
+  assert.deepEqual(bo.errors, []);
+});
+
+test("messages go both ways: 'You' on the sender's side, 'Peer' on the other", async () => {
+  await send(ana, "Hi Bo, can you hear me?");
+  await waitForLine(bo, "Peer: Hi Bo, can you hear me?");
+  await waitForLine(ana, "You: Hi Bo, can you hear me?");
+  assert.equal(await ana.inputValue("#chat form input"), ""); // ready for the next one
+
+  await send(bo, "Loud and clear.");
+  await waitForLine(ana, "Peer: Loud and clear.");
+  await waitForLine(bo, "You: Loud and clear.");
+
+  assert.deepEqual(await chatLines(ana), [
+    CHAT_OPEN,
+    "You: Hi Bo, can you hear me?",
+    "Peer: Loud and clear.",
+  ]);
+  assert.deepEqual(await chatLines(bo), [
+    CHAT_OPEN,
+    "Peer: Hi Bo, can you hear me?",
+    "You: Loud and clear.",
+  ]);
+  assert.deepEqual(ana.errors, []);
+  assert.deepEqual(bo.errors, []);
+});
+
+test("HTML in a message is shown as text", async () => {
+  const html = `<b>bold</b><img src="x" onerror="document.title='hacked'">`;
+  await send(ana, html);
+  await waitForLine(bo, `Peer: ${html}`);
+  await waitForLine(ana, `You: ${html}`);
+  for (const page of [ana, bo]) {
+    assert.equal(await page.locator("#chat b, #chat img").count(), 0);
+    assert.notEqual(await page.title(), "hacked");
+    assert.deepEqual(page.errors, []);
+  }
+});
+
+test("chat messages never pass through the server", async () => {
+  const secret = `secret-${randomUUID()}`;
+  await send(ana, secret);
+  await waitForLine(bo, `Peer: ${secret}`);
+
+  // The recording works: it holds Ana's offer, which does pass through the server.
+  const offer = await ana.evaluate(() => myPeerConnection.localDescription.sdp);
+  const iceUfrag = offer.match(/a=ice-ufrag:(\S+)/)[1];
+  const isOffer = (data) => data.includes(`"offer"`) && data.includes(iceUfrag);
+  assert.ok(ana.toServer.some(isOffer), "the recording holds Ana's offer");
+
+  // Neither browser sent the message to the server, nor heard it from the server. (The
+  // server's logs alone would prove little: it does not log what it passes along.)
+
+  for (const page of [ana, bo]) {
+    const seen = page.toServer.some((data) => data.includes(secret));
+    assert.equal(seen, false, "the message went through the server");
+  }
+  assert.equal(server.logs().includes(secret), false, "the message is in the server's logs");
+});
+
+test("when Bo reloads, Ana's chat closes; when Bo comes back, it opens again", async () => {
+  await bo.reload();
+  await waitForText(ana, "#status", LEFT);
+  await waitForChatEnabled(ana, false);
+  assert.deepEqual(await chatEnabled(ana), [false, false]);
+
+  await enterRoom(bo);
+  for (const page of [ana, bo]) {
+    await waitForText(page, "#status", IN_A_CALL);
+    await waitForChatEnabled(page, true);
+  }
+  await send(bo, "I'm back.");
+  await waitForLine(ana, "Peer: I'm back.");
+  await send(ana, "Welcome back!");
+  await waitForLine(bo, "Peer: Welcome back!");
+
+  // Bo's page is new: only the new conversation. Ana's chat keeps the old lines.
+  assert.deepEqual(await chatLines(bo), [CHAT_OPEN, "You: I'm back.", "Peer: Welcome back!"]);
+  const anaLines = await chatLines(ana);
+  assert.deepEqual(anaLines.slice(-3), [CHAT_OPEN, "Peer: I'm back.", "You: Welcome back!"]);
+  assert.equal(anaLines[1], "You: Hi Bo, can you hear me?");
+  assert.deepEqual(ana.errors, []);
+  assert.deepEqual(bo.errors, []);
+});

@@ -1,0 +1,150 @@
+//! Chapter 10: two servers sharing rooms through a real Redis.
+
+use std::{net::SocketAddr, time::Duration};
+
+use serde_json::{Value, json};
+use workbook_tests::{Redis, sio::Sio, start};
+
+async fn server(redis: &Redis, name: &str) -> SocketAddr {
+    let app = chapter_10::app(&redis.url(), name)
+        .await
+        .expect("the server reaches Redis");
+    start(app).await
+}
+
+/// Connects, reads the room list every newcomer gets, sets a nickname.
+async fn person(address: SocketAddr, nickname: &str) -> Sio {
+    let mut socket = Sio::connect(address).await;
+    socket.expect("room_change").await;
+    assert_eq!(
+        socket.call("nickname", &[json!(nickname)]).await,
+        [json!(nickname)]
+    );
+    socket
+}
+
+/// Reads events until `name` arrives; returns its arguments.
+async fn until(socket: &mut Sio, name: &str) -> Vec<Value> {
+    loop {
+        let (event, args) = socket.event().await;
+        if event == name {
+            return args;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_spans_both_servers() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut ana = person(a, "Ana").await;
+    let mut ben = person(b, "Ben").await;
+
+    assert_eq!(
+        ana.call("enter_room", &[json!("r")]).await,
+        [json!("r"), json!(1)]
+    );
+    // Ben is on the other server, and still the room's second person.
+    assert_eq!(
+        ben.call("enter_room", &[json!("r")]).await,
+        [json!("r"), json!(2)]
+    );
+    assert_eq!(until(&mut ana, "welcome").await, [json!("Ben"), json!(2)]);
+
+    ben.call("new_message", &[json!("hello across"), json!("r")])
+        .await;
+    assert_eq!(
+        until(&mut ana, "new_message").await,
+        [json!("Ben: hello across")]
+    );
+    ana.call("new_message", &[json!("hello back"), json!("r")])
+        .await;
+    assert_eq!(
+        until(&mut ben, "new_message").await,
+        [json!("Ana: hello back")]
+    );
+
+    // A newcomer on server B sees the room that lives on both.
+    let mut late = Sio::connect(b).await;
+    loop {
+        if late.expect("room_change").await == [json!(["r"])] {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abrupt_disconnect_on_one_server_updates_the_other() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut ana = person(a, "Ana").await;
+    let mut ben = person(b, "Ben").await;
+    ana.call("enter_room", &[json!("r")]).await;
+    ben.call("enter_room", &[json!("r")]).await;
+    ben.call("enter_room", &[json!("only-ben")]).await;
+    until(&mut ana, "welcome").await;
+
+    drop(ben); // no goodbye
+    assert_eq!(until(&mut ana, "bye").await, [json!("Ben"), json!(1)]);
+    loop {
+        if until(&mut ana, "room_change").await == [json!(["r"])] {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_going_away_and_coming_back() {
+    let mut redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut ana = person(a, "Ana").await;
+    let mut amy = person(a, "Amy").await;
+    let mut ben = person(b, "Ben").await;
+    for socket in [&mut ana, &mut amy, &mut ben] {
+        socket.call("enter_room", &[json!("r")]).await;
+    }
+
+    redis.stop();
+    // Each server still serves its own browsers.
+    amy.call("new_message", &[json!("while Redis is away"), json!("r")])
+        .await;
+    assert_eq!(
+        until(&mut ana, "new_message").await,
+        [json!("Amy: while Redis is away")]
+    );
+
+    redis.restart();
+    // Cross-server delivery comes back: Ben's messages reach Ana again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut attempt = 0;
+    'recovered: loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no delivery across servers after Redis came back"
+        );
+        attempt += 1;
+        let text = format!("after the restart {attempt}");
+        ben.call("new_message", &[json!(text), json!("r")]).await;
+        let wait = tokio::time::sleep(Duration::from_millis(500));
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                (event, args) = ana.event() => {
+                    if event == "new_message" && args == [json!(format!("Ben: {text}"))] {
+                        break 'recovered;
+                    }
+                }
+                () = &mut wait => break,
+            }
+        }
+    }
+    // And sizes count both servers again.
+    let mut cleo = person(b, "Cleo").await;
+    assert_eq!(
+        cleo.call("enter_room", &[json!("r")]).await,
+        [json!("r"), json!(4)]
+    );
+}
