@@ -188,3 +188,13 @@ async fn an_abrupt_disconnect_still_says_bye() {
     drop(ben); // the TCP connection just ends, without a goodbye
     assert_eq!(ana.expect("bye").await, [json!("Ben")]);
 }
+
+#[tokio::test]
+async fn entering_the_same_room_twice_is_announced_once() {
+    let address = start(chapter_05::app()).await;
+    let mut ana = join(address, "Ana", "r").await;
+    let mut ben = join(address, "Ben", "r").await;
+    assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
+    assert_eq!(ben.call("enter_room", &[json!("r")]).await, [json!("r")]);
+    ana.expect_silence().await;
+}

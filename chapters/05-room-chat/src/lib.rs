@@ -124,6 +124,11 @@ async fn enter_room(
         Ok(room) => room,
         Err(error) => return report(&socket, "enter_room", &error),
     };
+    if socket.rooms().contains(&room.clone().into()) {
+        // Already inside: nobody needs to hear about it again.
+        let _ = done.send(&room);
+        return;
+    }
     let nickname = nickname_of(&socket);
     socket.join(room.clone());
     info!(id = %socket.id, "{nickname} entered room {room}");

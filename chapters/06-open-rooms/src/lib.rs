@@ -85,7 +85,6 @@ async fn listen(socket: SocketRef) -> Result<(), Infallible> {
     Ok(())
 }
 
-/// A newcomer gets the list of open rooms at once, not only at the next change.
 async fn connected(socket: SocketRef, State(changes): State<Changes>) {
     info!(id = %socket.id, "Connected to Browser ✅");
     // The newcomer gets the list of open rooms at once, not only at the next change.
@@ -149,6 +148,11 @@ async fn enter_room(
         Ok(room) => room,
         Err(error) => return report(&socket, "enter_room", &error),
     };
+    if socket.rooms().contains(&room.clone().into()) {
+        // Already inside: nobody needs to hear about it again.
+        let _ = done.send(&(&room, room_size(&io, &room)));
+        return;
+    }
     let nickname = nickname_of(&socket);
     socket.join(room.clone());
     let size = room_size(&io, &room);

@@ -170,6 +170,11 @@ async fn enter_room(
         Ok(room) => room,
         Err(error) => return report(&socket, "enter_room", &error),
     };
+    if socket.rooms().contains(&room.clone().into()) {
+        // Already inside: nobody needs to hear about it again.
+        let _ = done.send(&(&room, room_size(&io, &room).await));
+        return;
+    }
     let nickname = nickname_of(&socket);
     // Joining is local: this server keeps its own sockets' rooms. The others learn of
     // it when they ask (sizes, room lists) or when a message for the room arrives.
