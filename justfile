@@ -34,6 +34,32 @@ test: _cargo _node _browser-packages _chromium _loopback-only
 # A network namespace with nothing but loopback (root, or a user namespace otherwise)
 loopback_only := if `id -u` == "0" { "unshare --net" } else { "unshare --map-root-user --net" }
 
+# Rebuild and restart a chapter whenever its Rust code or templates change
+watch chapter: _cargo _browser-packages
+    #!/usr/bin/env bash
+    set -uo pipefail
+    command -v entr >/dev/null || { echo "just watch needs entr: sudo apt-get install entr (macOS: brew install entr)" >&2; exit 1; }
+    dir=$(just _dir {{ quote(chapter) }}) || exit 1
+    package=$(just _package {{ quote(chapter) }})
+    echo "Watching $dir/src, $dir/templates and shared/: saving one restarts $package (Ctrl-C stops)."
+    echo "Files in $dir/public need no restart: refresh the browser."
+    while true; do
+        find "$dir/src" "$dir/templates" "$dir/Cargo.toml" "$dir/askama.toml" shared/src shared/templates -type f 2>/dev/null \
+            | entr -d -n -r sh -c "cargo build --quiet --package $package && exec target/debug/$package"
+        # entr stops with 2 when a file is added to a watched folder: look again.
+        [ $? -eq 2 ] || break
+    done
+
+# Measure chapters 3 and 6 under load, against the course's Node.js stack (several minutes)
+bench *options: _cargo _node _browser-packages
+    cargo build --release --package chapter-03 --package chapter-06
+    cargo build --release --package workbook-tests --bin loadgen
+    ulimit -n 20000 && target/release/loadgen --out notes/figures {{ options }}
+
+# Measure the learner's loop: a cold `just run chapter-1` on a fresh clone, and edit-to-listening with `just watch`
+bench-loop:
+    bash tests/bench/learner-loop.sh
+
 # Show what changed from one chapter to another: `just diff 3 4`
 diff from to:
     #!/usr/bin/env bash

@@ -22,7 +22,7 @@ use std::{
 mod https;
 pub mod socket_io;
 
-pub use socket_io::{InOrder, with_socket_io};
+pub use socket_io::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect, with_socket_io};
 
 use axum::{Router, serve::ListenerExt};
 use axum_server::{accept::NoDelayAcceptor, tls_rustls::RustlsAcceptor};

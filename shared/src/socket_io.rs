@@ -116,3 +116,30 @@ impl<A: Adapter> FromDisconnectParts<A> for InOrder {
         Ok(Self::take_turn(socket))
     }
 }
+
+/// The rooms a socket was in when it disconnected, read the moment the disconnect
+/// happens.
+///
+/// Inside a disconnect handler, `socket.rooms()` is usually still right, but not
+/// always: when a browser says goodbye (`socket.disconnect()`) and its connection then
+/// closes, socketioxide may take the socket out of its rooms before the handler runs,
+/// and the room never hears `bye`. Extractors run at once, before that can happen.
+pub struct RoomsAtDisconnect(pub Vec<String>);
+
+impl<A: Adapter> FromDisconnectParts<A> for RoomsAtDisconnect {
+    type Error = Infallible;
+
+    fn from_disconnect_parts(
+        socket: &Arc<Socket<A>>,
+        _: DisconnectReason,
+    ) -> Result<Self, Infallible> {
+        let rooms = socket.rooms().into_iter().map(|room| room.to_string());
+        Ok(RoomsAtDisconnect(rooms.collect()))
+    }
+}
+
+/// No arguments at all: `done.send(&NO_ARGUMENTS)` calls the browser's callback as
+/// `done()`, and `emit("welcome", &NO_ARGUMENTS)` sends a bare `welcome`. (`&()` would
+/// send one argument, `null`.) An empty array is what serde calls an empty tuple,
+/// which socketioxide sends as an empty list of arguments.
+pub const NO_ARGUMENTS: [u8; 0] = [];

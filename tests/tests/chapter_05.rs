@@ -30,7 +30,7 @@ async fn messages_reach_the_others_in_the_room_only() {
     let id = ana
         .emit_with_ack("new_message", &[json!("hi"), json!("kitchen")])
         .await;
-    assert_eq!(ana.ack(id).await, [Value::Null]);
+    assert_eq!(ana.ack(id).await, Vec::<Value>::new(), "done() takes no arguments");
     assert_eq!(ben.expect("new_message").await, [json!("Ana: hi")]);
     ana.expect_silence().await; // not echoed to the sender
     cleo.expect_silence().await; // another room hears nothing
@@ -197,4 +197,27 @@ async fn entering_the_same_room_twice_is_announced_once() {
     assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
     assert_eq!(ben.call("enter_room", &[json!("r")]).await, [json!("r")]);
     ana.expect_silence().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_goodbye_is_always_announced() {
+    // `socket.disconnect()` in the browser sends a disconnect packet (41), then the
+    // connection closes. socketioxide could empty the socket's rooms before the
+    // disconnect handler ran; RoomsAtDisconnect reads them at once.
+    let address = start(chapter_05::app()).await;
+    let mut stays = join(address, "Stays", "r").await;
+    let mut leavers = Vec::new();
+    for i in 0..30 {
+        leavers.push(join(address, &format!("L{i}"), "r").await);
+        stays.expect("welcome").await;
+    }
+    for mut leaver in leavers {
+        leaver.send_raw("41").await;
+        leaver.close().await;
+    }
+    let mut byes = 0;
+    while byes < 30 {
+        assert_eq!(stays.event().await.0, "bye");
+        byes += 1;
+    }
 }

@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
-use shared::InOrder;
+use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
 use socketioxide::{
     SocketIo,
     extract::{AckSender, SocketRef, TryData},
@@ -168,15 +168,20 @@ async fn new_message(
     };
     let line = format!("{}: {text}", nickname_of(&socket));
     let _ = socket.to(room).emit("new_message", &line).await;
-    let _ = done.send(&());
+    let _ = done.send(&NO_ARGUMENTS);
 }
 
 /// The browser went away (closed tab, lost network, or a clean goodbye). The socket is
 /// still in its rooms here, so we can say goodbye to each of them.
-async fn disconnect(socket: SocketRef, reason: DisconnectReason, mut turn: InOrder) {
+async fn disconnect(
+    socket: SocketRef,
+    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
+    reason: DisconnectReason,
+    mut turn: InOrder,
+) {
     turn.wait().await;
     let nickname = nickname_of(&socket);
-    for room in socket.rooms() {
+    for room in rooms {
         let _ = socket.to(room).emit("bye", &nickname).await;
     }
     info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");

@@ -11,7 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
 use serde::Serialize;
-use shared::InOrder;
+use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
 use socketioxide::{
     SocketIo,
     extract::{AckSender, SocketRef, State, TryData},
@@ -198,7 +198,7 @@ async fn new_message(
     };
     let line = format!("{}: {text}", nickname_of(&socket));
     let _ = socket.to(room).emit("new_message", &line).await;
-    let _ = done.send(&());
+    let _ = done.send(&NO_ARGUMENTS);
 }
 
 /// The browser went away (closed tab, lost network, or a clean goodbye). The socket is
@@ -207,12 +207,13 @@ async fn disconnect(
     socket: SocketRef,
     io: SocketIo,
     State(changes): State<Changes>,
+    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
     reason: DisconnectReason,
     mut turn: InOrder,
 ) {
     turn.wait().await;
     let nickname = nickname_of(&socket);
-    for room in socket.rooms() {
+    for room in rooms {
         let size = room_size(&io, &room);
         let _ = socket.to(room).emit("bye", &(&nickname, size)).await;
     }

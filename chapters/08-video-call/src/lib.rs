@@ -19,7 +19,7 @@ use askama_web::WebTemplate;
 use axum::{Router, extract::State as AxumState, response::Redirect, routing::get};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::InOrder;
+use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
 use socketioxide::{
     SocketIo,
     extract::{AckSender, SocketRef, State, TryData},
@@ -162,7 +162,7 @@ async fn join_room(
     }
     info!(id = %socket.id, "joined room {room} ({} inside)", room_size(&io, &room));
     let _ = done.send(&room);
-    let _ = socket.to(room).emit("welcome", &()).await;
+    let _ = socket.to(room).emit("welcome", &NO_ARGUMENTS).await;
 }
 
 /// A session description, as the browser's `RTCSessionDescription` turns into JSON.
@@ -265,10 +265,15 @@ fn in_room(socket: &SocketRef, room: String) -> Result<String, String> {
 
 /// The other person left (closed the tab, reloaded, lost the network): tell the one
 /// who stays, whose page then gets ready for the next caller.
-async fn disconnect(socket: SocketRef, reason: DisconnectReason, mut turn: InOrder) {
+async fn disconnect(
+    socket: SocketRef,
+    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
+    reason: DisconnectReason,
+    mut turn: InOrder,
+) {
     turn.wait().await;
-    for room in socket.rooms() {
-        let _ = socket.to(room).emit("bye", &()).await;
+    for room in rooms {
+        let _ = socket.to(room).emit("bye", &NO_ARGUMENTS).await;
     }
     info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");
 }

@@ -15,7 +15,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, extract::State as PageState, response::Redirect, routing::get};
 use serde::Serialize;
-use shared::InOrder;
+use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
 use socketioxide::{
     SocketIo,
     adapter::Emitter,
@@ -217,7 +217,7 @@ async fn new_message(
     };
     let line = format!("{}: {text}", nickname_of(&socket));
     emit_everywhere(socket.to(room), "new_message", &line).await;
-    let _ = done.send(&());
+    let _ = done.send(&NO_ARGUMENTS);
 }
 
 /// The browser went away. We leave its rooms first, so that the sizes counted across
@@ -226,12 +226,12 @@ async fn disconnect(
     socket: Socket,
     io: Io,
     State(changes): State<Changes>,
+    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
     reason: DisconnectReason,
     mut turn: InOrder,
 ) {
     turn.wait().await;
     let nickname = nickname_of(&socket);
-    let rooms = socket.rooms();
     socket.leave_all();
     for room in rooms {
         let size = room_size(&io, &room).await;

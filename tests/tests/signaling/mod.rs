@@ -127,7 +127,7 @@ pub async fn leaving_is_announced_and_frees_the_place(app: Router) {
     let address = start(app).await;
     let (mut first, second) = pair(address, "r").await;
     drop(second); // closed tab: no goodbye
-    first.expect("bye").await;
+    assert_eq!(first.expect("bye").await, Vec::<Value>::new());
     let mut newcomer = Sio::connect(address).await;
     assert_eq!(
         newcomer.call("join_room", &[json!("r")]).await,

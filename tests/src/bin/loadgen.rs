@@ -1,0 +1,689 @@
+//! The workbook's load generator (`just bench`).
+//!
+//! For two scenarios, chapter 3's WebSocket broadcast and chapter 6's Socket.IO room
+//! chat, and for each number of clients, it starts a server (the Rust chapter, then
+//! the Node.js baseline written on the course's own stack, alternating), connects the
+//! clients (all in one room), has them send messages at a fixed total rate, and times
+//! every delivery from send to receipt. The server's CPU time and memory come from
+//! `/proc`. It prints a table and writes `latency.svg` and `results.md` to `--out`.
+//!
+//! ```text
+//! loadgen [--clients 10,100,1000] [--rate 50] [--seconds 10] [--rounds 2] [--out DIR]
+//! ```
+
+use std::{
+    fmt::Write as _,
+    path::PathBuf,
+    process::Stdio,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+    sync::{Semaphore, mpsc, watch},
+};
+use tokio_tungstenite::{connect_async, tungstenite::Message};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Protocol {
+    /// Chapter 3: JSON over a bare WebSocket; every message goes to every client.
+    WebSocket,
+    /// Chapter 6: Socket.IO; every message goes to the others in the room.
+    SocketIo,
+}
+
+struct Scenario {
+    name: &'static str,
+    protocol: Protocol,
+    rust: Vec<String>,
+    node: Vec<String>,
+}
+
+struct Settings {
+    clients: Vec<usize>,
+    rate: f64,
+    seconds: f64,
+    rounds: usize,
+    out: Option<PathBuf>,
+}
+
+/// What one run measured.
+#[derive(Clone)]
+struct Run {
+    scenario: &'static str,
+    server: &'static str,
+    clients: usize,
+    join: Duration,
+    sent: u64,
+    delivered: u64,
+    expected: u64,
+    window: Duration,
+    latencies_us: Vec<u32>,
+    server_cpu: Duration,
+    rss_idle_kib: u64,
+    rss_joined_kib: u64,
+    loadgen_cpu: Duration,
+}
+
+impl Run {
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((self.latencies_us.len() - 1) as f64 * p).round() as usize;
+        f64::from(self.latencies_us[index]) / 1000.0
+    }
+    fn per_second(&self) -> f64 {
+        self.delivered as f64 / self.window.as_secs_f64()
+    }
+    fn cpu_ms_per_1000(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1000.0 / (self.delivered.max(1) as f64 / 1000.0)
+    }
+    fn kib_per_connection(&self) -> f64 {
+        (self.rss_joined_kib.saturating_sub(self.rss_idle_kib)) as f64 / self.clients as f64
+    }
+    /// The load generator's own CPU use during the window, in cores.
+    fn loadgen_cores(&self) -> f64 {
+        self.loadgen_cpu.as_secs_f64() / self.window.as_secs_f64()
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let settings = parse_args();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let release = root.join("target/release");
+    let scenarios = [
+        Scenario {
+            name: "ch3 WebSocket",
+            protocol: Protocol::WebSocket,
+            rust: vec![release.join("chapter-03").display().to_string()],
+            node: vec![
+                "node".into(),
+                root.join("tests/bench/ws-chat.mjs").display().to_string(),
+            ],
+        },
+        Scenario {
+            name: "ch6 Socket.IO",
+            protocol: Protocol::SocketIo,
+            rust: vec![release.join("chapter-06").display().to_string()],
+            node: vec![
+                "node".into(),
+                root.join("tests/bench/socketio-chat.mjs")
+                    .display()
+                    .to_string(),
+            ],
+        },
+    ];
+
+    println!(
+        "Each run: N clients in one room, {} messages/s in total for {} s.",
+        settings.rate, settings.seconds
+    );
+    println!("{}", Row::header());
+    let mut runs = Vec::new();
+    for scenario in &scenarios {
+        for &clients in &settings.clients {
+            for _round in 0..settings.rounds {
+                for (server, command) in [("rust", &scenario.rust), ("node", &scenario.node)] {
+                    match run_once(scenario, server, command, clients, &settings).await {
+                        Ok(run) => {
+                            println!("{}", Row(&run));
+                            runs.push(run);
+                        }
+                        Err(error) => eprintln!("{} {server} N={clients}: {error}", scenario.name),
+                    }
+                }
+            }
+        }
+    }
+
+    let summary = summary(&scenarios, &settings, &runs);
+    println!("\n{summary}");
+    if let Some(out) = &settings.out {
+        std::fs::create_dir_all(out).expect("create the output folder");
+        std::fs::write(out.join("results.md"), &summary).expect("write results.md");
+        std::fs::write(out.join("latency.svg"), plot(&scenarios, &settings, &runs))
+            .expect("write latency.svg");
+        println!("Wrote {0}/results.md and {0}/latency.svg", out.display());
+    }
+}
+
+fn parse_args() -> Settings {
+    let mut settings = Settings {
+        clients: vec![10, 100, 1000],
+        rate: 50.0,
+        seconds: 10.0,
+        rounds: 2,
+        out: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--clients" => {
+                settings.clients = value
+                    .split(',')
+                    .map(|n| n.parse().expect("a number"))
+                    .collect()
+            }
+            "--rate" => settings.rate = value.parse().expect("messages per second"),
+            "--seconds" => settings.seconds = value.parse().expect("seconds"),
+            "--rounds" => settings.rounds = value.parse().expect("a number"),
+            "--out" => settings.out = Some(PathBuf::from(value)),
+            other => panic!("unknown option {other}"),
+        }
+    }
+    settings
+}
+
+/// Starts the server, connects and joins the clients, sends, and measures.
+async fn run_once(
+    scenario: &Scenario,
+    server: &'static str,
+    command: &[String],
+    clients: usize,
+    settings: &Settings,
+) -> Result<Run, String> {
+    let (mut child, port) = start_server(command).await?;
+    let pid = child.id().ok_or("the server exited")?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_idle_kib = rss_kib(pid)?;
+
+    let base = Instant::now();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let delivered = Arc::new(AtomicU64::new(0));
+    let joining = Instant::now();
+    let limit = Arc::new(Semaphore::new(64));
+    let mut connecting = Vec::new();
+    for _ in 0..clients {
+        let limit = limit.clone();
+        let protocol = scenario.protocol;
+        connecting.push(tokio::spawn(async move {
+            let _permit = limit.acquire().await;
+            connect(protocol, port).await
+        }));
+    }
+    let mut senders = Vec::new();
+    let mut tasks = Vec::new();
+    for connection in connecting {
+        let socket = connection.await.map_err(|e| e.to_string())??;
+        let (send_tx, send_rx) = mpsc::unbounded_channel::<String>();
+        senders.push(send_tx);
+        tasks.push(tokio::spawn(client_loop(
+            socket,
+            scenario.protocol,
+            send_rx,
+            stop_rx.clone(),
+            base,
+            delivered.clone(),
+        )));
+    }
+    let join = joining.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await; // let join storms settle
+    let rss_joined_kib = rss_kib(pid)?;
+    delivered.store(0, Ordering::SeqCst);
+
+    let per_message = match scenario.protocol {
+        Protocol::WebSocket => clients as u64,
+        Protocol::SocketIo => clients as u64 - 1,
+    };
+    let total = (settings.rate * settings.seconds).round() as u64;
+    let expected = total * per_message;
+    let cpu_before = cpu_time(&format!("/proc/{pid}/stat"))?;
+    let own_before = cpu_time("/proc/self/stat")?;
+    let started = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / settings.rate);
+    for seq in 0..total {
+        tokio::time::sleep_until((started + interval * seq as u32).into()).await;
+        let nanos = base.elapsed().as_nanos();
+        let text = format!("{seq} {nanos}");
+        let frame = match scenario.protocol {
+            Protocol::WebSocket => {
+                serde_json::json!({ "type": "new_message", "payload": text }).to_string()
+            }
+            Protocol::SocketIo => format!("42[\"new_message\",\"{text}\",\"bench\"]"),
+        };
+        let _ = senders[seq as usize % clients].send(frame);
+    }
+    // Wait for the last deliveries (at most 5 s).
+    let drain = Instant::now();
+    while delivered.load(Ordering::SeqCst) < expected && drain.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let window = started.elapsed();
+    let server_cpu = cpu_time(&format!("/proc/{pid}/stat"))? - cpu_before;
+    let loadgen_cpu = cpu_time("/proc/self/stat")? - own_before;
+    let _ = stop_tx.send(true);
+    drop(senders);
+    let mut latencies_us = Vec::new();
+    for task in tasks {
+        latencies_us.extend(task.await.map_err(|e| e.to_string())?);
+    }
+    latencies_us.sort_unstable();
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    Ok(Run {
+        scenario: scenario.name,
+        server,
+        clients,
+        join,
+        sent: total,
+        delivered: delivered.load(Ordering::SeqCst),
+        expected,
+        window,
+        latencies_us,
+        server_cpu,
+        rss_idle_kib,
+        rss_joined_kib,
+        loadgen_cpu,
+    })
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects one client and, for Socket.IO, enters the room `bench`.
+async fn connect(protocol: Protocol, port: u16) -> Result<Socket, String> {
+    let url = match protocol {
+        Protocol::WebSocket => format!("ws://127.0.0.1:{port}/"),
+        Protocol::SocketIo => format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"),
+    };
+    let (mut socket, _) = connect_async(url).await.map_err(|e| e.to_string())?;
+    if protocol == Protocol::SocketIo {
+        send(&mut socket, "40").await?;
+        read_until(&mut socket, |text| text.starts_with("40")).await?;
+        send(&mut socket, r#"420["enter_room","bench"]"#).await?;
+        read_until(&mut socket, |text| text.starts_with("430[")).await?;
+    }
+    Ok(socket)
+}
+
+async fn send(socket: &mut Socket, text: &str) -> Result<(), String> {
+    socket
+        .send(Message::text(text))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Reads frames (answering pings) until one matches.
+async fn read_until(socket: &mut Socket, wanted: impl Fn(&str) -> bool) -> Result<(), String> {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(30), socket.next())
+            .await
+            .map_err(|_| "no answer in 30 s")?
+            .ok_or("connection closed")?
+            .map_err(|e| e.to_string())?;
+        if let Message::Text(text) = frame {
+            if text.as_str() == "2" {
+                send(socket, "3").await?;
+            } else if wanted(text.as_str()) {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// One client: sends what it is given, and times every chat line it receives.
+async fn client_loop(
+    mut socket: Socket,
+    protocol: Protocol,
+    mut outgoing: mpsc::UnboundedReceiver<String>,
+    mut stop: watch::Receiver<bool>,
+    base: Instant,
+    delivered: Arc<AtomicU64>,
+) -> Vec<u32> {
+    let mut latencies = Vec::new();
+    loop {
+        tokio::select! {
+            frame = socket.next() => {
+                let Some(Ok(Message::Text(text))) = frame else {
+                    if frame.is_none() { break } else { continue }
+                };
+                let text = text.as_str();
+                if protocol == Protocol::SocketIo && text == "2" {
+                    let _ = socket.send(Message::text("3")).await;
+                    continue;
+                }
+                if let Some(sent) = sent_at(protocol, text) {
+                    let now = base.elapsed().as_nanos();
+                    latencies.push(((now.saturating_sub(sent)) / 1000) as u32);
+                    delivered.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Some(frame) = outgoing.recv() => {
+                let _ = socket.send(Message::text(frame)).await;
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    let _ = socket.close(None).await;
+    latencies
+}
+
+/// The send time written in a chat line: `Anon: <seq> <nanos>`.
+fn sent_at(protocol: Protocol, text: &str) -> Option<u128> {
+    let line = match protocol {
+        Protocol::WebSocket => text,
+        Protocol::SocketIo => text
+            .strip_prefix("42[\"new_message\",\"")?
+            .strip_suffix("\"]")?,
+    };
+    line.rsplit(' ').next()?.parse().ok()
+}
+
+/// Starts a server with `PORT=0` and reads the port from its "Listening on" line.
+async fn start_server(command: &[String]) -> Result<(Child, u16), String> {
+    let mut child = Command::new(&command[0])
+        .args(&command[1..])
+        .env("PORT", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", command[0]))?;
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(port) = line.strip_prefix("Listening on http://localhost:") {
+                return port.trim().parse().ok();
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or_else(|| format!("{} printed no \"Listening on\" line", command.join(" ")))?;
+    // Keep reading, so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, port))
+}
+
+/// User plus system CPU time of a process, from `/proc/PID/stat`.
+fn cpu_time(stat: &str) -> Result<Duration, String> {
+    let text = std::fs::read_to_string(stat).map_err(|e| format!("{stat}: {e}"))?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = text[text.rfind(')').ok_or("bad stat")? + 2..]
+        .split(' ')
+        .collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
+    Ok(Duration::from_millis(ticks * 1000 / clock_ticks()))
+}
+
+fn clock_ticks() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100)
+    })
+}
+
+/// Resident memory of a process, from `/proc/PID/status`.
+fn rss_kib(pid: u32) -> Result<u64, String> {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches(" kB").trim().parse().ok())
+        .ok_or_else(|| "no VmRSS".into())
+}
+
+struct Row<'a>(&'a Run);
+
+impl Row<'_> {
+    fn header() -> String {
+        format!(
+            "{:<14} {:<5} {:>5} {:>9} {:>11} {:>8} {:>8} {:>8} {:>12} {:>9} {:>9} {:>8}",
+            "scenario",
+            "srv",
+            "N",
+            "join ms",
+            "deliv/s",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "cpu ms/1000",
+            "KiB/conn",
+            "lost",
+            "gen cpu"
+        )
+    }
+}
+
+impl std::fmt::Display for Row<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0;
+        write!(
+            f,
+            "{:<14} {:<5} {:>5} {:>9.0} {:>11.0} {:>8.2} {:>8.2} {:>8.1} {:>12.3} {:>9.1} {:>9} {:>7.2}c",
+            r.scenario,
+            r.server,
+            r.clients,
+            r.join.as_secs_f64() * 1000.0,
+            r.per_second(),
+            r.percentile_ms(0.5),
+            r.percentile_ms(0.99),
+            r.percentile_ms(1.0),
+            r.cpu_ms_per_1000(),
+            r.kib_per_connection(),
+            r.expected - r.delivered.min(r.expected),
+            r.loadgen_cores(),
+        )
+    }
+}
+
+/// The median of the rounds of one scenario, server and N (by p99).
+fn median<'a>(runs: &'a [Run], scenario: &str, server: &str, clients: usize) -> Option<&'a Run> {
+    let mut matching: Vec<&Run> = runs
+        .iter()
+        .filter(|r| r.scenario == scenario && r.server == server && r.clients == clients)
+        .collect();
+    matching.sort_by(|a, b| a.percentile_ms(0.99).total_cmp(&b.percentile_ms(0.99)));
+    matching.get(matching.len().saturating_sub(1) / 2).copied()
+}
+
+/// The table for the notes: Rust, Node and Rust/Node for each figure.
+fn summary(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} messages/s in total for {} s, {} round(s) each (median by p99).\n",
+        settings.rate, settings.seconds, settings.rounds
+    );
+    let _ = writeln!(
+        out,
+        "| scenario | N | server | join ms | deliveries/s | p50 ms | p99 ms | max ms | server CPU ms per 1000 deliveries | KiB per connection | lost | load generator CPU |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for scenario in scenarios {
+        for &clients in &settings.clients {
+            let (Some(rust), Some(node)) = (
+                median(runs, scenario.name, "rust", clients),
+                median(runs, scenario.name, "node", clients),
+            ) else {
+                continue;
+            };
+            for run in [rust, node] {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.1} | {:.3} | {:.1} | {} | {:.2} cores |",
+                    run.scenario,
+                    clients,
+                    if run.server == "rust" { "Rust" } else { "Node" },
+                    run.join.as_secs_f64() * 1000.0,
+                    run.per_second(),
+                    run.percentile_ms(0.5),
+                    run.percentile_ms(0.99),
+                    run.percentile_ms(1.0),
+                    run.cpu_ms_per_1000(),
+                    run.kib_per_connection(),
+                    run.expected - run.delivered.min(run.expected),
+                    run.loadgen_cores(),
+                );
+            }
+            let ratio = |a: f64, b: f64| {
+                if b > 0.0 {
+                    format!("{:.2}", a / b)
+                } else {
+                    "-".into()
+                }
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | **Rust/Node** | {} | {} | {} | {} | {} | {} | {} | | |",
+                scenario.name,
+                clients,
+                ratio(rust.join.as_secs_f64(), node.join.as_secs_f64()),
+                ratio(rust.per_second(), node.per_second()),
+                ratio(rust.percentile_ms(0.5), node.percentile_ms(0.5)),
+                ratio(rust.percentile_ms(0.99), node.percentile_ms(0.99)),
+                ratio(rust.percentile_ms(1.0), node.percentile_ms(1.0)),
+                ratio(rust.cpu_ms_per_1000(), node.cpu_ms_per_1000()),
+                ratio(rust.kib_per_connection(), node.kib_per_connection()),
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} sent, every delivery timed. \"lost\": deliveries still missing 5 s after the last send.",
+        runs.iter().map(|r| r.sent).sum::<u64>()
+    );
+    out
+}
+
+/// Latency (p99) against the number of clients, log-log, one line per server and
+/// scenario: a small SVG written by hand.
+fn plot(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String {
+    let (width, height, left, bottom, top, right) = (640.0, 400.0, 70.0, 50.0, 30.0, 170.0);
+    let plot_w = width - left - right;
+    let plot_h = height - top - bottom;
+    let mut points = Vec::new();
+    for scenario in scenarios {
+        for server in ["rust", "node"] {
+            let line: Vec<(f64, f64)> = settings
+                .clients
+                .iter()
+                .filter_map(|&n| median(runs, scenario.name, server, n))
+                .map(|r| (r.clients as f64, r.percentile_ms(0.99).max(0.01)))
+                .collect();
+            points.push((format!("{} {}", scenario.name, server), line));
+        }
+    }
+    let all: Vec<(f64, f64)> = points.iter().flat_map(|(_, l)| l.iter().copied()).collect();
+    let x_min = all.iter().map(|p| p.0).fold(f64::MAX, f64::min).log10();
+    let x_max = all
+        .iter()
+        .map(|p| p.0)
+        .fold(f64::MIN, f64::max)
+        .log10()
+        .max(x_min + 1.0);
+    let y_min = all
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::MAX, f64::min)
+        .log10()
+        .floor();
+    let y_max = all
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::MIN, f64::max)
+        .log10()
+        .ceil()
+        .max(y_min + 1.0);
+    let x = |v: f64| left + (v.log10() - x_min) / (x_max - x_min) * plot_w;
+    let y = |v: f64| top + plot_h - (v.log10() - y_min) / (y_max - y_min) * plot_h;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>"##
+    );
+    let _ = writeln!(
+        svg,
+        r##"<text x="{}" y="18" text-anchor="middle" font-size="14">p99 latency against clients ({} msg/s in total)</text>"##,
+        left + plot_w / 2.0,
+        settings.rate
+    );
+    for decade in (y_min as i32)..=(y_max as i32) {
+        let v = 10f64.powi(decade);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left}" x2="{x2}" y1="{y1}" y2="{y1}" stroke="#ddd"/><text x="{tx}" y="{ty}" text-anchor="end">{v} ms</text>"##,
+            x2 = left + plot_w,
+            y1 = y(v),
+            tx = left - 6.0,
+            ty = y(v) + 4.0,
+        );
+    }
+    for &n in &settings.clients {
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{x1}" x2="{x1}" y1="{top}" y2="{y2}" stroke="#ddd"/><text x="{x1}" y="{ty}" text-anchor="middle">{n}</text>"##,
+            x1 = x(n as f64),
+            y2 = top + plot_h,
+            ty = top + plot_h + 18.0
+        );
+    }
+    let _ = writeln!(
+        svg,
+        r##"<text x="{}" y="{}" text-anchor="middle">clients in the room (log scale)</text>"##,
+        left + plot_w / 2.0,
+        height - 8.0
+    );
+    let colors = ["#d35400", "#7f8c8d", "#2471a3", "#95a5a6"];
+    for (i, (label, line)) in points.iter().enumerate() {
+        let color = colors[i % colors.len()];
+        let dash = if label.ends_with("node") {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        let path: Vec<String> = line
+            .iter()
+            .map(|&(n, ms)| format!("{:.1},{:.1}", x(n), y(ms)))
+            .collect();
+        let _ = writeln!(
+            svg,
+            r##"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"##,
+            path.join(" ")
+        );
+        for &(n, ms) in line {
+            let _ = writeln!(
+                svg,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"/>"##,
+                x(n),
+                y(ms)
+            );
+        }
+        let ly = top + 20.0 + i as f64 * 20.0;
+        let lx = left + plot_w + 12.0;
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{lx}" x2="{x2}" y1="{ly}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{tx}" y="{ty}">{label}</text>"##,
+            x2 = lx + 24.0,
+            tx = lx + 30.0,
+            ty = ly + 4.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
