@@ -101,6 +101,10 @@ welcomeForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const input = welcomeForm.querySelector("input");
   problem.hidden = true;
+  // Browsers give cameras only to secure pages: https://, or http://localhost.
+  if (!navigator.mediaDevices?.getUserMedia) {
+    return showProblem("This page is not a secure origin, so the browser offers no camera: open it as http://localhost, or start the server with HTTPS=1.");
+  }
   try {
     if (!myStream) {
       await getMedia();
@@ -141,10 +145,14 @@ function setChatOpen(open) {
 
 function useDataChannel(channel) {
   myDataChannel = channel;
-  channel.addEventListener("open", () => {
-    setChatOpen(true);
-    addChatLine("Chat open: these messages go straight to the other browser.");
-  });
+  channel.addEventListener(
+    "open",
+    () => {
+      setChatOpen(true);
+      addChatLine("Chat open: these messages go straight to the other browser.");
+    },
+    { once: true },
+  );
   channel.addEventListener("close", () => setChatOpen(false));
   channel.addEventListener("message", (event) => addChatLine(`Peer: ${event.data}`));
 }
