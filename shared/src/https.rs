@@ -26,8 +26,8 @@ pub(crate) fn network_addresses() -> Vec<IpAddr> {
 
 /// A new self-signed certificate for `localhost`, 127.0.0.1 and every network address.
 ///
-/// Nobody vouches for it, so each browser warns once ("Your connection is not
-/// private"); the traffic is still encrypted, and the page counts as secure.
+/// Nobody vouches for it, so browsers warn ("Your connection is not private"), again
+/// after each restart; the traffic is still encrypted, and the page counts as secure.
 pub(crate) async fn self_signed() -> Result<RustlsConfig, String> {
     // rustls can use several cryptography libraries; this workspace builds `ring`.
     let _ = rustls::crypto::ring::default_provider().install_default();

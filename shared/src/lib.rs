@@ -22,7 +22,7 @@ use std::{
 mod https;
 pub mod socket_io;
 
-pub use socket_io::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect, with_socket_io};
+pub use socket_io::{InOrder, NO_ARGUMENTS, enter, rooms_entered, with_socket_io};
 
 use axum::{Router, serve::ListenerExt};
 use axum_server::{accept::NoDelayAcceptor, tls_rustls::RustlsAcceptor};
@@ -146,8 +146,8 @@ async fn serve_https(
     let tls = https::self_signed().await?;
     print_addresses("https", host, port);
     println!(
-        "(HTTPS=1: the certificate is self-signed, made just now. Each browser warns once; \
-         choose \"Advanced\", then \"Proceed\".)"
+        "(HTTPS=1: the certificate is self-signed and new at every start, so browsers warn \
+         each time; choose \"Advanced\", then \"Proceed\".)"
     );
     let handle = axum_server::Handle::new();
     tokio::spawn({

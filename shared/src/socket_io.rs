@@ -8,6 +8,7 @@ use std::{
 use axum::Router;
 use socketioxide::{
     adapter::Adapter,
+    extract::SocketRef,
     handler::{FromDisconnectParts, FromMessageParts, Value},
     layer::SocketIoLayer,
     socket::{DisconnectReason, Socket},
@@ -117,26 +118,30 @@ impl<A: Adapter> FromDisconnectParts<A> for InOrder {
     }
 }
 
-/// The rooms a socket was in when it disconnected, read the moment the disconnect
-/// happens.
-///
-/// Inside a disconnect handler, `socket.rooms()` is usually still right, but not
-/// always: when a browser says goodbye (`socket.disconnect()`) and its connection then
-/// closes, socketioxide may take the socket out of its rooms before the handler runs,
-/// and the room never hears `bye`. Extractors run at once, before that can happen.
-pub struct RoomsAtDisconnect(pub Vec<String>);
-
-impl<A: Adapter> FromDisconnectParts<A> for RoomsAtDisconnect {
-    type Error = Infallible;
-
-    fn from_disconnect_parts(
-        socket: &Arc<Socket<A>>,
-        _: DisconnectReason,
-    ) -> Result<Self, Infallible> {
-        let rooms = socket.rooms().into_iter().map(|room| room.to_string());
-        Ok(RoomsAtDisconnect(rooms.collect()))
+/// Joins `room` and writes it down in the socket's own record (see [`rooms_entered`]).
+pub fn enter<A: Adapter>(socket: &SocketRef<A>, room: &str) {
+    socket.join(room.to_owned());
+    let mut entered = socket.extensions.get::<Entered>().unwrap_or_default();
+    if !entered.0.iter().any(|known| known == room) {
+        entered.0.push(room.to_owned());
+        socket.extensions.insert(entered);
     }
 }
+
+/// The rooms this socket entered with [`enter`], even after it has gone.
+///
+/// socketioxide keeps a socket's rooms too (`socket.rooms()`), but may forget them
+/// before the socket's last events are handled: when a browser says goodbye
+/// (`socket.disconnect()`) and its connection then closes, the socket is closed twice,
+/// and the second time takes it out of every room at once. The messages it sent just
+/// before, and its `bye`, would then find no room. This record stays until the socket
+/// itself is dropped.
+pub fn rooms_entered<A: Adapter>(socket: &SocketRef<A>) -> Vec<String> {
+    socket.extensions.get::<Entered>().unwrap_or_default().0
+}
+
+#[derive(Clone, Default)]
+struct Entered(Vec<String>);
 
 /// No arguments at all: `done.send(&NO_ARGUMENTS)` calls the browser's callback as
 /// `done()`, and `emit("welcome", &NO_ARGUMENTS)` sends a bare `welcome`. (`&()` would

@@ -119,7 +119,13 @@ async function start(t, number, env = {}) {
     return child;
   }
 
-  return { server, connect, otherProcess };
+  /** Whether the server has logged the end of socket `id`'s disconnect handler (after its byes). */
+  const disconnected = (id) =>
+    stripAnsi(server.logs())
+      .split("\n")
+      .some((line) => line.includes("Disconnected from the Browser") && line.includes(id));
+
+  return { server, connect, otherProcess, disconnected };
 }
 
 /** Keeps every event a client receives, in order, for `next` and `silence`. */
@@ -233,6 +239,15 @@ async function person(connect, nickname, options) {
 }
 
 const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+/**
+ * Closes a client's connection as a closing browser tab does: the WebSocket (or long
+ * polling) closes, without a Socket.IO "disconnect" packet. (A clean socket.disconnect()
+ * has a test of its own: see "a clean disconnect ... still says bye".)
+ */
+function leave(socket) {
+  socket.io.engine.close();
+}
 
 /** Ends a client's connection without any goodbye packet, as a lost network does. */
 function killTransport(socket) {
@@ -384,8 +399,8 @@ for (const chapter of [5, 6]) {
       assert.deepEqual(await call(bea, "nickname", "Bea-2_x.y Zoë"), ["Bea-2_x.y Zoë"]);
       assert.deepEqual(await call(bea, "enter_room", "r".repeat(40)), sized(["r".repeat(40)], 1));
       await silence([ana, bea], ["welcome", "new_message", "error", "bye"]);
-      // A clean goodbye: the others get bye(nickname).
-      bea.disconnect();
+      // Leaving: the others get bye(nickname).
+      leave(bea);
       assert.deepEqual(await next(ana, "bye"), sized(["Bea-2_x.y Zoë"], 1));
       await silence([ana], ["bye", "error"]);
     });
@@ -421,7 +436,7 @@ for (const chapter of [5, 6]) {
       await silence(everyone, ["new_message", "error"]);
 
       // Leaving: each room Fay was in hears bye, the others nothing.
-      fay.disconnect();
+      leave(fay);
       for (const socket of [ana, bea, cy]) assert.deepEqual(await next(socket, "bye"), sized(["Fay"], 3));
       for (const socket of [dan, eve]) assert.deepEqual(await next(socket, "bye"), sized(["Fay"], 2));
       await silence([ana, bea, cy, dan, eve], ["bye"]);
@@ -552,6 +567,82 @@ for (const chapter of [5, 6]) {
       await silence([ana, bea, cy], ["error"]);
     });
 
+    // Leaving right after enter_room, while the server may still be handling it: everyone
+    // the room heard arrive must also be heard leaving. Sixty people, one after the other.
+    const leavingAtOnce = {
+      // A Socket.IO "disconnect" packet, then the transport closes. The first five wait
+      // for enter_room's callback, the others do not.
+      "socket.disconnect()": async (guest, i) => {
+        if (i < 5) await call(guest, "enter_room", "r");
+        else guest.emit("enter_room", "r");
+        guest.disconnect();
+      },
+      // A tab closed just after clicking "Enter Room" while its last messages to another
+      // room are still being handled: the transport closes, without a goodbye packet.
+      "the transport closing": async (guest) => {
+        await call(guest, "enter_room", "elsewhere");
+        for (let j = 0; j < 10; j += 1) guest.emit("new_message", `m${j}`, "elsewhere");
+        guest.emit("enter_room", "r");
+        leave(guest);
+      },
+    };
+    for (const [how, scenario] of Object.entries(leavingAtOnce)) {
+      test(`leaving by ${how} right after enter_room still says bye`, async (t) => {
+        const { connect, disconnected } = await start(t, chapter);
+        const stays = await person(connect, "Stays");
+        await call(stays, "enter_room", "r");
+        for (let i = 0; i < 60; i += 1) {
+          const guest = await person(connect, `G${i}`);
+          const id = guest.id; // the client forgets it on disconnect
+          await scenario(guest, i);
+          await eventually(() => disconnected(id), `the disconnect of G${i}`);
+        }
+        // A round trip with Stays: every bye sent before it has reached Stays.
+        await call(stays, "nickname", "Stays");
+        const arrivals = stays.inbox.filter(({ event }) => event === "welcome" || event === "bye");
+        const names = (event) =>
+          arrivals
+            .filter((entry) => entry.event === event)
+            .map(({ args }) => args[0])
+            .sort();
+        const missing = names("welcome").filter((name) => !names("bye").includes(name));
+        assert.deepEqual(missing, [], "heard arriving but never leaving");
+        assert.deepEqual(names("bye"), names("welcome"));
+        if (chapter === 6) {
+          // What the page's title shows: the size in the last welcome or bye.
+          assert.equal(arrivals.at(-1).args[1], 1, `last of ${JSON.stringify(arrivals.slice(-4))}`);
+        }
+      });
+    }
+
+    test("messages sent just before a clean disconnect all arrive, and so does the bye", async (t) => {
+      // Forty people, one after the other, enter the room, send ten messages without
+      // waiting, and call socket.disconnect(): a page that says its last words and leaves.
+      const { connect, disconnected } = await start(t, chapter);
+      const stays = await person(connect, "Stays");
+      await call(stays, "enter_room", "r");
+      const expected = [];
+      for (let i = 0; i < 40; i += 1) {
+        const guest = await person(connect, `G${i}`);
+        const id = guest.id;
+        await call(guest, "enter_room", "r");
+        for (let j = 0; j < 10; j += 1) {
+          guest.emit("new_message", `last words ${j}`, "r");
+          expected.push(`G${i}: last words ${j}`);
+        }
+        expected.push(`bye G${i}`);
+        guest.disconnect();
+        await eventually(() => disconnected(id), `the disconnect of G${i}`);
+      }
+      await call(stays, "nickname", "Stays");
+      const heard = stays.inbox
+        .filter(({ event }) => event === "new_message" || event === "bye")
+        .map(({ event, args }) => (event === "bye" ? `bye ${args[0]}` : args[0]));
+      const lost = expected.filter((line) => !heard.includes(line));
+      assert.deepEqual(lost, [], "sent before the disconnect, never delivered");
+      assert.deepEqual(heard, expected);
+    });
+
     for (const transports of [["websocket"], ["polling"]]) {
       test(`a packet over 64 KiB closes only that connection; the others chat on (${transports})`, async (t) => {
         const { connect } = await start(t, chapter);
@@ -625,7 +716,7 @@ for (const chapter of [5, 6]) {
       assert.deepEqual(await next(cy, "new_message"), ["Bea: hi Cy"]);
       assert.deepEqual(await next(ana, "new_message"), ["Bea: hi Cy"]);
       assert.equal(cy.io.engine.transport.name, "polling");
-      cy.disconnect();
+      leave(cy);
       assert.deepEqual(await next(ana, "bye"), sized(["Cy"], 2));
       await silence([ana, bea], ["error"]);
     });
@@ -655,13 +746,13 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
     // A second person in a room opens nothing new.
     await call(dan, "enter_room", "kitchen");
     // The last one out closes the room.
-    cy.disconnect();
+    leave(cy);
     for (const socket of [ana, bea, dan]) await until(socket, "room_change", [["kitchen"]]);
-    ana.disconnect();
+    leave(ana);
     assert.deepEqual(await next(dan, "bye"), ["Anon", 1]);
     // Dan is still in the kitchen: it stays open.
     assert.deepEqual(await next(bea, "room_change"), [["kitchen"]]);
-    dan.disconnect();
+    leave(dan);
     await until(bea, "room_change", [[]]);
     await silence([bea], ["server_view", "error"]);
   });
@@ -679,10 +770,10 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
     assert.deepEqual(await next(bea, "welcome"), ["Cy", 3]);
     // Another room has its own size.
     assert.deepEqual(await call(cy, "enter_room", "attic"), ["attic", 1]);
-    bea.disconnect();
+    leave(bea);
     assert.deepEqual(await next(ana, "bye"), ["Bea", 2]);
     assert.deepEqual(await next(cy, "bye"), ["Bea", 2]);
-    cy.disconnect();
+    leave(cy);
     assert.deepEqual(await next(ana, "bye"), ["Cy", 1]);
     await until(ana, "room_change", [["kitchen"]]);
     const dan = await person(connect, "Dan");
@@ -810,11 +901,11 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
         lobby: [],
       },
     ]);
-    ana.disconnect();
+    leave(ana);
     await until(admin, "server_view", [
       { connected: 1, rooms: [{ name: "kitchen", members: ["Bea"] }], lobby: [] },
     ]);
-    bea.disconnect();
+    leave(bea);
     await until(admin, "server_view", [{ connected: 0, rooms: [], lobby: [] }]);
     // The admin view is not counted as a person, and gets no room_change; the chat
     // sockets never get server_view.

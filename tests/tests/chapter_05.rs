@@ -30,7 +30,11 @@ async fn messages_reach_the_others_in_the_room_only() {
     let id = ana
         .emit_with_ack("new_message", &[json!("hi"), json!("kitchen")])
         .await;
-    assert_eq!(ana.ack(id).await, Vec::<Value>::new(), "done() takes no arguments");
+    assert_eq!(
+        ana.ack(id).await,
+        Vec::<Value>::new(),
+        "done() takes no arguments"
+    );
     assert_eq!(ben.expect("new_message").await, [json!("Ana: hi")]);
     ana.expect_silence().await; // not echoed to the sender
     cleo.expect_silence().await; // another room hears nothing

@@ -21,6 +21,7 @@ function showRoom(name) {
   roomName = name;
   welcome.hidden = true;
   room.hidden = false;
+  error.hidden = true;
   room.querySelector("h3").textContent = `Room ${roomName}`;
 }
 

@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
-use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
+use shared::{InOrder, NO_ARGUMENTS, rooms_entered};
 use socketioxide::{
     SocketIo,
     extract::{AckSender, SocketRef, TryData},
@@ -124,13 +124,13 @@ async fn enter_room(
         Ok(room) => room,
         Err(error) => return report(&socket, "enter_room", &error),
     };
-    if socket.rooms().contains(&room.clone().into()) {
+    if rooms_entered(&socket).contains(&room) {
         // Already inside: nobody needs to hear about it again.
         let _ = done.send(&room);
         return;
     }
     let nickname = nickname_of(&socket);
-    socket.join(room.clone());
+    shared::enter(&socket, &room);
     info!(id = %socket.id, "{nickname} entered room {room}");
     // `to(room)`: everyone in the room except this socket.
     let _ = socket.to(room.clone()).emit("welcome", &nickname).await;
@@ -155,7 +155,7 @@ async fn new_message(
                 Err(format!(
                     "the message is too long (at most {MAX_MESSAGE_CHARS} characters)"
                 ))
-            } else if !socket.rooms().contains(&room.clone().into()) {
+            } else if !rooms_entered(&socket).contains(&room) {
                 // The course trusted the room name; here it must be a room you are in.
                 Err(format!("you are not in room {room:?}: enter it first"))
             } else {
@@ -171,17 +171,12 @@ async fn new_message(
     let _ = done.send(&NO_ARGUMENTS);
 }
 
-/// The browser went away (closed tab, lost network, or a clean goodbye). The socket is
-/// still in its rooms here, so we can say goodbye to each of them.
-async fn disconnect(
-    socket: SocketRef,
-    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
-    reason: DisconnectReason,
-    mut turn: InOrder,
-) {
+/// The browser went away (closed tab, lost network, or a clean goodbye). Each room it
+/// entered hears `bye`, after the messages it sent before going (`InOrder`).
+async fn disconnect(socket: SocketRef, reason: DisconnectReason, mut turn: InOrder) {
     turn.wait().await;
     let nickname = nickname_of(&socket);
-    for room in rooms {
+    for room in rooms_entered(&socket) {
         let _ = socket.to(room).emit("bye", &nickname).await;
     }
     info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");

@@ -25,6 +25,7 @@ function showRoom(name, size) {
   roomName = name;
   welcome.hidden = true;
   room.hidden = false;
+  error.hidden = true;
   showTitle(size);
 }
 

@@ -11,7 +11,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
 use serde::Serialize;
-use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
+use shared::{InOrder, NO_ARGUMENTS, rooms_entered};
 use socketioxide::{
     SocketIo,
     extract::{AckSender, SocketRef, State, TryData},
@@ -148,13 +148,13 @@ async fn enter_room(
         Ok(room) => room,
         Err(error) => return report(&socket, "enter_room", &error),
     };
-    if socket.rooms().contains(&room.clone().into()) {
+    if rooms_entered(&socket).contains(&room) {
         // Already inside: nobody needs to hear about it again.
         let _ = done.send(&(&room, room_size(&io, &room)));
         return;
     }
     let nickname = nickname_of(&socket);
-    socket.join(room.clone());
+    shared::enter(&socket, &room);
     let size = room_size(&io, &room);
     info!(id = %socket.id, "{nickname} entered room {room} ({size} inside)");
     // A tuple is sent as several arguments: welcome(nickname, size).
@@ -185,7 +185,7 @@ async fn new_message(
                 Err(format!(
                     "the message is too long (at most {MAX_MESSAGE_CHARS} characters)"
                 ))
-            } else if !socket.rooms().contains(&room.clone().into()) {
+            } else if !rooms_entered(&socket).contains(&room) {
                 // The course trusted the room name; here it must be a room you are in.
                 Err(format!("you are not in room {room:?}: enter it first"))
             } else {
@@ -201,19 +201,18 @@ async fn new_message(
     let _ = done.send(&NO_ARGUMENTS);
 }
 
-/// The browser went away (closed tab, lost network, or a clean goodbye). The socket is
-/// still in its rooms here, so each room hears `bye`, with its size without us.
+/// The browser went away (closed tab, lost network, or a clean goodbye). Each room it
+/// was in hears `bye`, with its size without us.
 async fn disconnect(
     socket: SocketRef,
     io: SocketIo,
     State(changes): State<Changes>,
-    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
     reason: DisconnectReason,
     mut turn: InOrder,
 ) {
     turn.wait().await;
     let nickname = nickname_of(&socket);
-    for room in rooms {
+    for room in rooms_entered(&socket) {
         let size = room_size(&io, &room);
         let _ = socket.to(room).emit("bye", &(&nickname, size)).await;
     }

@@ -40,9 +40,10 @@ async function getCameras() {
 // Asks for a stream: the front camera at first, a chosen camera later.
 async function getMedia(deviceId) {
   const video = deviceId ? { deviceId: { exact: deviceId } } : { facingMode: "user" };
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
-  // Stop the old tracks, or the old camera stays on (its light too).
+  // Stop the old tracks first, or the old camera stays on (its light too); many phones
+  // cannot open a second camera while the first one runs.
   myStream?.getTracks().forEach((track) => track.stop());
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
   myStream = stream;
   // A new stream keeps the choices made with the buttons.
   myStream.getAudioTracks().forEach((track) => (track.enabled = !muted));

@@ -56,6 +56,9 @@ async function getCameras() {
 
 async function getMedia(deviceId) {
   const video = deviceId ? { deviceId: { exact: deviceId } } : { facingMode: "user" };
+  // Stop the old tracks first, or the old camera stays on (its light too); many phones
+  // cannot open a second camera while the first one runs.
+  myStream?.getTracks().forEach((track) => track.stop());
   const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
   stream.getAudioTracks().forEach((track) => (track.enabled = !muted));
   stream.getVideoTracks().forEach((track) => (track.enabled = !cameraOff));
@@ -66,7 +69,6 @@ async function getMedia(deviceId) {
       if (track) await sender.replaceTrack(track);
     }
   }
-  myStream?.getTracks().forEach((track) => track.stop()); // the old camera goes off
   myStream = stream;
   myFace.srcObject = myStream;
 }
@@ -121,6 +123,9 @@ welcomeForm.addEventListener("submit", async (event) => {
 
 socket.on("room_full", (room) => {
   showProblem(`Room ${room} is full: a call holds two people. Try another room.`);
+  // No call, so no camera: turn it off until the next try.
+  myStream.getTracks().forEach((track) => track.stop());
+  myStream = undefined;
 });
 
 socket.on("error", showProblem);
@@ -185,6 +190,9 @@ function makeConnection() {
   peer.addEventListener("connectionstatechange", () => {
     if (peer.connectionState === "connected") {
       status.textContent = `Room ${roomName}: in a call ✅`;
+    } else if (peer.connectionState === "failed") {
+      // Typically two networks that cannot reach each other directly: see ICE_SERVERS.
+      status.textContent = `Room ${roomName}: the call could not connect. A TURN server may be needed.`;
     }
   });
   myStream.getTracks().forEach((track) => peer.addTrack(track, myStream));

@@ -19,7 +19,7 @@ use askama_web::WebTemplate;
 use axum::{Router, extract::State as AxumState, response::Redirect, routing::get};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
+use shared::{InOrder, NO_ARGUMENTS, rooms_entered};
 use socketioxide::{
     SocketIo,
     extract::{AckSender, SocketRef, State, TryData},
@@ -73,7 +73,8 @@ impl IceServers {
     pub fn from_env() -> Self {
         match std::env::var("ICE_SERVERS") {
             Ok(json) => Self::parse(&json).unwrap_or_else(|error| {
-                warn!("ICE_SERVERS is not valid ({error}); using none");
+                // Logging starts with the server, after this: say it plainly.
+                eprintln!("ICE_SERVERS is not valid ({error}); using none");
                 Self::none()
             }),
             Err(_) => Self::none(),
@@ -143,7 +144,7 @@ async fn join_room(
         Ok(room) => room,
         Err(error) => return report(&socket, "join_room", &error),
     };
-    if let Some(current) = socket.rooms().first() {
+    if let Some(current) = rooms_entered(&socket).first() {
         let error = format!("you are already in room {current}: reload the page to change rooms");
         return report(&socket, "join_room", &error);
     }
@@ -151,7 +152,7 @@ async fn join_room(
         let _only_one_joins_at_a_time = joining.lock().unwrap();
         let full = room_size(&io, &room) >= ROOM_CAPACITY;
         if !full {
-            socket.join(room.clone());
+            shared::enter(&socket, &room);
         }
         !full
     };
@@ -256,7 +257,7 @@ async fn ice(socket: SocketRef, TryData(message): TryData<(Candidate, String)>, 
 
 /// The room itself, if this socket is in it: nobody relays into a call they are not in.
 fn in_room(socket: &SocketRef, room: String) -> Result<String, String> {
-    if socket.rooms().contains(&room.clone().into()) {
+    if rooms_entered(socket).contains(&room) {
         Ok(room)
     } else {
         Err(format!("you are not in room {room:?}: join it first"))
@@ -265,14 +266,9 @@ fn in_room(socket: &SocketRef, room: String) -> Result<String, String> {
 
 /// The other person left (closed the tab, reloaded, lost the network): tell the one
 /// who stays, whose page then gets ready for the next caller.
-async fn disconnect(
-    socket: SocketRef,
-    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
-    reason: DisconnectReason,
-    mut turn: InOrder,
-) {
+async fn disconnect(socket: SocketRef, reason: DisconnectReason, mut turn: InOrder) {
     turn.wait().await;
-    for room in rooms {
+    for room in rooms_entered(&socket) {
         let _ = socket.to(room).emit("bye", &NO_ARGUMENTS).await;
     }
     info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");

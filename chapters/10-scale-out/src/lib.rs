@@ -15,7 +15,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, extract::State as PageState, response::Redirect, routing::get};
 use serde::Serialize;
-use shared::{InOrder, NO_ARGUMENTS, RoomsAtDisconnect};
+use shared::{InOrder, NO_ARGUMENTS, rooms_entered};
 use socketioxide::{
     SocketIo,
     adapter::Emitter,
@@ -53,7 +53,7 @@ type Io = SocketIo<Cluster>;
 type Socket = SocketRef<Cluster>;
 
 /// Connects to Redis at `redis_url` and builds the chat around it. `server` is the
-/// name the page shows (the tests and `just run` use the port).
+/// name the page shows (`just run chapter-10` calls its two servers A and B).
 pub async fn app(redis_url: &str, server: &str) -> Result<Router, String> {
     let redis = RedisLink::connect(redis_url)
         .await
@@ -170,7 +170,7 @@ async fn enter_room(
         Ok(room) => room,
         Err(error) => return report(&socket, "enter_room", &error),
     };
-    if socket.rooms().contains(&room.clone().into()) {
+    if rooms_entered(&socket).contains(&room) {
         // Already inside: nobody needs to hear about it again.
         let _ = done.send(&(&room, room_size(&io, &room).await));
         return;
@@ -178,9 +178,9 @@ async fn enter_room(
     let nickname = nickname_of(&socket);
     // Joining is local: this server keeps its own sockets' rooms. The others learn of
     // it when they ask (sizes, room lists) or when a message for the room arrives.
-    socket.join(room.clone());
+    shared::enter(&socket, &room);
     let size = room_size(&io, &room).await;
-    info!(id = %socket.id, "{nickname} entered room {room} ({size} inside, all servers)");
+    info!(id = %socket.id, "{nickname} entered room {room} ({size} inside)");
     emit_everywhere(socket.to(room.clone()), "welcome", &(&nickname, size)).await;
     let _ = done.send(&(&room, size));
     changes.ring();
@@ -204,7 +204,7 @@ async fn new_message(
                 Err(format!(
                     "the message is too long (at most {MAX_MESSAGE_CHARS} characters)"
                 ))
-            } else if !socket.rooms().contains(&room.clone().into()) {
+            } else if !rooms_entered(&socket).contains(&room) {
                 // The course trusted the room name; here it must be a room you are in.
                 Err(format!("you are not in room {room:?}: enter it first"))
             } else {
@@ -226,14 +226,13 @@ async fn disconnect(
     socket: Socket,
     io: Io,
     State(changes): State<Changes>,
-    RoomsAtDisconnect(rooms): RoomsAtDisconnect,
     reason: DisconnectReason,
     mut turn: InOrder,
 ) {
     turn.wait().await;
     let nickname = nickname_of(&socket);
     socket.leave_all();
-    for room in rooms {
+    for room in rooms_entered(&socket) {
         let size = room_size(&io, &room).await;
         emit_everywhere(io.to(room), "bye", &(&nickname, size)).await;
     }

@@ -37,7 +37,16 @@ async fn main() -> ExitCode {
         Err(_) => 3000,
     };
     // PORT=0 lets the system pick a free port for each server.
-    let second_port = if port == 0 { 0 } else { port + 1 };
+    let second_port = match port {
+        0 => 0,
+        _ => match port.checked_add(1) {
+            Some(next) => next,
+            None => {
+                eprintln!("PORT={port} leaves no room for the second server: choose a lower one");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let mut servers = Vec::new();
     for (name, port) in [("A", port), ("B", second_port)] {
         match spawn_server(name, port, &redis_url) {
@@ -120,13 +129,18 @@ async fn ensure_redis(url: &str) -> Result<Option<Child>, String> {
         println!("Redis: using the one at {url}");
         return Ok(None);
     }
+    if !(url.contains("127.0.0.1") || url.contains("localhost")) {
+        return Err(format!(
+            "No Redis answers at {url}, and it is not on this machine."
+        ));
+    }
+    // redis://127.0.0.1:6379/0 -> 6379; Redis's own port when the URL names none.
     let port = url
         .rsplit(':')
         .next()
         .and_then(|rest| rest.split(['/', '?']).next())
         .and_then(|port| port.parse::<u16>().ok())
-        .filter(|_| url.contains("127.0.0.1") || url.contains("localhost"))
-        .ok_or_else(|| format!("No Redis answers at {url}, and it is not on this machine."))?;
+        .unwrap_or(6379);
     let redis = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
