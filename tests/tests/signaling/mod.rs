@@ -1,5 +1,6 @@
 //! The signaling relay of chapters 8 and 9 (their servers are the same): each test
-//! takes the chapter's application.
+//! takes the chapter's application, and [`relay_tests!`] writes the `#[test]`s for one
+//! chapter.
 
 use std::net::SocketAddr;
 
@@ -200,3 +201,52 @@ pub async fn bad_input_gets_an_error_and_breaks_nothing(app: Router) {
         assert_eq!(callee.expect("ice").await, [candidate()]);
     }
 }
+
+/// The tests above, for one chapter crate: `relay_tests!(chapter_08);`
+macro_rules! relay_tests {
+    ($chapter:ident) => {
+        use $chapter::{IceServers, app, app_with};
+
+        #[test]
+        fn ice_servers_must_be_a_list_of_objects_with_urls() {
+            assert!(IceServers::parse("[]").is_ok());
+            let turn = r#"[{"urls":["stun:a:1","turn:b:2"],"username":"u","credential":"c"}]"#;
+            assert!(IceServers::parse(turn).is_ok());
+            assert!(IceServers::parse("stun:a:1").is_err());
+            let error = IceServers::parse(r#"[{"url":"stun:a:1"}]"#).unwrap_err();
+            assert!(error.contains("no \"urls\""), "{error}");
+        }
+
+        #[tokio::test]
+        async fn the_page_hands_over_the_ice_servers() {
+            let stun = IceServers::parse(r#"[{"urls":"stun:stun.example.test:3478"}]"#).unwrap();
+            signaling::the_page_hands_over_the_ice_servers(app_with(stun)).await;
+        }
+
+        #[tokio::test]
+        async fn offer_answer_and_ice_reach_only_the_other_peer() {
+            signaling::offer_answer_and_ice_reach_only_the_other_peer(app()).await;
+        }
+
+        #[tokio::test]
+        async fn a_third_person_is_told_the_room_is_full() {
+            signaling::a_third_person_is_told_the_room_is_full(app()).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn many_joining_at_once_still_makes_two() {
+            signaling::many_joining_at_once_still_makes_two(app()).await;
+        }
+
+        #[tokio::test]
+        async fn leaving_is_announced_and_frees_the_place() {
+            signaling::leaving_is_announced_and_frees_the_place(app()).await;
+        }
+
+        #[tokio::test]
+        async fn bad_input_gets_an_error_and_breaks_nothing() {
+            signaling::bad_input_gets_an_error_and_breaks_nothing(app()).await;
+        }
+    };
+}
+pub(crate) use relay_tests;
