@@ -9,7 +9,6 @@ before(async () => {
   server = await startChapter(1);
   browser = await launchBrowser();
   page = await openPage(browser, `${server.url}/`);
-  page.setDefaultTimeout(5_000);
 });
 
 after(async () => {

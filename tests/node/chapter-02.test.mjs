@@ -11,7 +11,6 @@ before(async () => {
   server = await startChapter(2);
   browser = await launchBrowser();
   page = await openPage(browser, `${server.url}/`);
-  page.setDefaultTimeout(5_000);
 });
 
 after(async () => {

@@ -2,14 +2,13 @@
 // The tests run in order and share the two pages, like one conversation.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "./helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForAnyText } from "./helpers.mjs";
 
 let server, browser, ana, bo;
 
 /** Opens the chat as a new person and waits until their socket is open. */
 async function join() {
   const page = await openPage(browser, `${server.url}/`);
-  page.setDefaultTimeout(5_000);
   await page.locator("#status", { hasText: "Connected to Server ✅" }).waitFor();
   return page;
 }
@@ -29,11 +28,7 @@ after(async () => {
 const lines = (page) => page.locator("ul.messages li").allTextContents();
 
 /** Waits until `page` shows a line that reads exactly `text`. */
-const waitForLine = (page, text) =>
-  page.waitForFunction(
-    (text) => [...document.querySelectorAll("ul.messages li")].some((li) => li.textContent === text),
-    text,
-  );
+const waitForLine = (page, text) => waitForAnyText(page, "ul.messages li", text);
 
 async function setNickname(page, nickname) {
   await page.fill("form#nick input", nickname);

@@ -2,7 +2,7 @@
 // server calls showRoom(roomName) in the browser.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "./helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForText } from "./helpers.mjs";
 
 let server, browser;
 const pages = [];
@@ -19,17 +19,9 @@ after(async () => {
 
 async function open() {
   const page = await openPage(browser, `${server.url}/`);
-  page.setDefaultTimeout(5_000);
   pages.push(page);
   return page;
 }
-
-/** Waits until the element at `selector` reads exactly `text`. */
-const waitForText = (page, selector, text) =>
-  page.waitForFunction(
-    ([selector, text]) => document.querySelector(selector)?.textContent === text,
-    [selector, text],
-  );
 
 async function enterRoom(page, name) {
   await page.fill("#welcome form input", name);

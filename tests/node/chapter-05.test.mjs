@@ -3,18 +3,17 @@
 // the pages, like one conversation.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "./helpers.mjs";
+import { launchBrowser, openPage, roomChat, startChapter, waitForText } from "./helpers.mjs";
+
+const { lines, send, waitForLine } = roomChat;
 
 let server, browser, ana, bea, cy, dan;
 
 /** Opens the chat as a new person and saves a nickname through form#name. */
 async function join(nickname) {
   const page = await openPage(browser, `${server.url}/`);
-  page.setDefaultTimeout(5_000);
   await waitForText(page, "#nickname", "You are Anon.");
-  await page.fill("form#name input", nickname);
-  await page.click("form#name button");
-  await waitForText(page, "#nickname", `You are ${nickname}.`);
+  await roomChat.setNickname(page, nickname);
   return page;
 }
 
@@ -29,34 +28,12 @@ after(async () => {
   await server?.stop();
 });
 
-/** Waits until the element at `selector` reads exactly `text`. */
-const waitForText = (page, selector, text) =>
-  page.waitForFunction(
-    ([selector, text]) => document.querySelector(selector)?.textContent === text,
-    [selector, text],
-  );
-
-const lines = (page) => page.locator("#room ul li").allTextContents();
-
-/** Waits until `page` shows a line that reads exactly `text`. */
-const waitForLine = (page, text) =>
-  page.waitForFunction(
-    (text) => [...document.querySelectorAll("#room ul li")].some((li) => li.textContent === text),
-    text,
-  );
-
+/** Enters room `name` through the room form, and waits until the page shows the room. */
 async function enterRoom(page, name) {
-  // The first form of div#welcome is the room form (form#name is the nickname form).
-  await page.fill("#welcome form:not(#name) input", name);
-  await page.click("#welcome form:not(#name) button");
+  await roomChat.enterRoom(page, name);
   await waitForText(page, "#room h3", `Room ${name}`);
   assert.equal(await page.locator("#welcome").isHidden(), true);
   assert.equal(await page.locator("#room").isVisible(), true);
-}
-
-async function send(page, text) {
-  await page.fill("form#msg input", text);
-  await page.click("form#msg button");
 }
 
 test("people who enter a room are announced to those already in it", async () => {

@@ -3,7 +3,9 @@
 // and share the pages, like one session.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "./helpers.mjs";
+import { launchBrowser, openPage, roomChat, startChapter, waitForText } from "./helpers.mjs";
+
+const { enterRoom, lines, send, waitForLine, waitForRoomList } = roomChat;
 
 let server, browser, admin, ana, bea, cy, dan;
 
@@ -16,34 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** Waits until the element at `selector` reads exactly `text`. */
-const waitForText = (page, selector, text) =>
-  page.waitForFunction(
-    ([selector, text]) => document.querySelector(selector)?.textContent === text,
-    [selector, text],
-  );
-
-/** Waits until the texts of the elements at `selector` are exactly `texts`, in order. */
-const waitForTexts = (page, selector, texts) =>
-  page.waitForFunction(
-    ([selector, texts]) =>
-      JSON.stringify([...document.querySelectorAll(selector)].map((e) => e.textContent)) ===
-      JSON.stringify(texts),
-    [selector, texts],
-  );
-
-/** The open rooms as a page lists them (also while the list is hidden, in a room). */
-const waitForRoomList = (page, rooms) => waitForTexts(page, "#welcome ul li", rooms);
-
-/** Waits until a line reads exactly `text` in the room's messages. */
-const waitForLine = (page, text) =>
-  page.waitForFunction(
-    (text) => [...document.querySelectorAll("#room ul li")].some((li) => li.textContent === text),
-    text,
-  );
-
-const lines = (page) => page.locator("#room ul li").allTextContents();
 
 /**
  * Waits until the /admin page shows exactly: `connected` people, the `rooms` as
@@ -71,28 +45,14 @@ async function waitForServerView({ connected, rooms, lobby }) {
 /** Opens the chat as a new person and saves a nickname through form#name. */
 async function join(nickname) {
   const page = await openPage(browser, `${server.url}/`);
-  page.setDefaultTimeout(5_000);
-  await page.fill("form#name input", nickname);
-  await page.click("form#name button");
-  await waitForText(page, "#nickname", `You are ${nickname}.`);
+  await roomChat.setNickname(page, nickname);
   return page;
-}
-
-async function enterRoom(page, name) {
-  await page.fill("#welcome form:not(#name) input", name);
-  await page.click("#welcome form:not(#name) button");
-}
-
-async function send(page, text) {
-  await page.fill("form#msg input", text);
-  await page.click("form#msg button");
 }
 
 const everyPage = () => [admin, ana, bea, cy, dan].filter(Boolean);
 
 test("the /admin page starts empty, then counts the people in no room", async () => {
   admin = await openPage(browser, `${server.url}/admin`);
-  admin.setDefaultTimeout(5_000);
   await waitForText(admin, "#status", "Live ✅");
   await waitForServerView({ connected: 0, rooms: [], lobby: "nobody" });
   ana = await join("Ana");

@@ -9,19 +9,24 @@
 // `before` starts a redis-server of our own on a free port and two `chapter-10 serve`
 // processes on it; the Socket.IO client and Chromium tests share them (each test uses
 // its own room names). The launcher tests start `chapter-10` with no argument, as
-// `just run chapter-10` does, each with its own Redis port.
+// `just run chapter-10` does, each with its own Redis port. The Socket.IO client
+// helpers (clients, next, until, silence, call ...) are in sio-helpers.mjs.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { connect as tcpConnect } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { io } from "socket.io-client";
-import { chapterBinary, freePort, launchBrowser, openPage, root, startServer } from "./helpers.mjs";
+import {
+  chapterBinary,
+  freePort,
+  launchBrowser,
+  openPage,
+  roomChat,
+  root,
+  startServer,
+  waitForText,
+} from "./helpers.mjs";
+import { PATIENCE, call, clients, eventually, killTransport, next, silence, until, upgraded } from "./sio-helpers.mjs";
 
-/** How long anything that should happen may take. */
-const PATIENCE = 5_000;
-/** How long we listen to prove that something did NOT happen. */
-const SILENCE = 300;
 /** The chapter's binary: `chapter-10` starts Redis and two servers, `chapter-10 serve` one server. */
 const BINARY = chapterBinary(10);
 
@@ -113,203 +118,6 @@ async function startRedis(port) {
       await closed;
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------
-// Small helpers
-
-/** Waits until `condition()` (which may be async) is true, checking every 20 ms. */
-async function eventually(condition, what, ms = PATIENCE) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Waits for one `event` of an emitter; resolves with its arguments. */
-function once(emitter, event, ms = PATIENCE) {
-  return new Promise((resolve, reject) => {
-    const on = (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`no "${event}" within ${ms} ms`));
-    }, ms);
-    emitter.once(event, on);
-  });
-}
-
-/**
- * For one test: `connect(server, options)` connects a Socket.IO client to server A or
- * B, `otherProcess(server, nickname, rooms)` starts a client in a process of its own.
- * When the test ends, every client is closed.
- */
-function clients(t) {
-  const sockets = [];
-  const children = [];
-  t.after(async () => {
-    for (const socket of sockets) socket.disconnect();
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-
-  /**
-   * Connects a client and waits for "connect". `transports` is ["websocket"] unless
-   * given; "default" leaves the client's own choice (long polling first, then the
-   * upgrade to WebSocket). Every event the client receives lands in `socket.inbox`.
-   */
-  async function connect(server, { transports = ["websocket"] } = {}) {
-    const options = { forceNew: true, reconnection: false };
-    if (transports !== "default") options.transports = transports;
-    const socket = io(server.url, options);
-    sockets.push(socket);
-    record(socket);
-    socket.server = server.name;
-    socket.firstTransport = socket.io.engine.transport.name;
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no connect to ${server.name} within ${PATIENCE} ms`)), PATIENCE);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once("connect_error", (error) => {
-        clearTimeout(timer);
-        reject(new Error(`connect_error on ${server.name}: ${error.message}`));
-      });
-    });
-    return socket;
-  }
-
-  /** Connects and saves a nickname, awaiting the server's callback. */
-  async function person(server, nickname, options) {
-    const socket = await connect(server, options);
-    socket.name = nickname;
-    assert.deepEqual(await call(socket, "nickname", nickname), [nickname]);
-    return socket;
-  }
-
-  /**
-   * A client in another process that sets its nickname and enters `rooms`; resolves
-   * once it is in. child.kill("SIGKILL") makes its connection vanish without a goodbye.
-   */
-  async function otherProcess(server, nickname, rooms) {
-    const script = `
-      const { io } = require("socket.io-client");
-      const [url, nickname, ...rooms] = process.argv.slice(1);
-      const socket = io(url, { transports: ["websocket"], reconnection: false });
-      socket.on("connect", async () => {
-        await socket.timeout(5000).emitWithAck("nickname", nickname);
-        for (const room of rooms) await socket.timeout(5000).emitWithAck("enter_room", room);
-        console.log("ready");
-      });`;
-    const child = spawn(process.execPath, ["-e", script, server.url, nickname, ...rooms], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(child);
-    let output = "";
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child not ready: ${output}`)), PATIENCE);
-      child.stdout.on("data", (chunk) => {
-        output += chunk;
-        if (output.includes("ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.on("exit", (code) => reject(new Error(`child exited with ${code}: ${output}`)));
-    });
-    return child;
-  }
-
-  return { connect, person, otherProcess };
-}
-
-/** Keeps every event a client receives, in order, for `next`, `until` and `silence`. */
-function record(socket) {
-  socket.inbox = [];
-  socket.listeners = new Set();
-  socket.onAny((event, ...args) => {
-    socket.inbox.push({ event, args });
-    for (const listener of socket.listeners) listener();
-  });
-}
-
-/**
- * Takes the first `event` in the client's inbox that `accept` accepts (waiting for it
- * if needed) and resolves with its arguments. Earlier `event`s that `accept` refuses
- * are dropped. Other events stay in the inbox.
- */
-function next(socket, event, accept = () => true, ms = PATIENCE) {
-  return new Promise((resolve, reject) => {
-    const refused = [];
-    const look = () => {
-      for (let i = 0; i < socket.inbox.length; ) {
-        const entry = socket.inbox[i];
-        if (entry.event !== event) {
-          i += 1;
-          continue;
-        }
-        socket.inbox.splice(i, 1);
-        if (accept(entry.args)) {
-          clearTimeout(timer);
-          socket.listeners.delete(look);
-          resolve(entry.args);
-          return;
-        }
-        refused.push(entry.args);
-      }
-    };
-    const timer = setTimeout(() => {
-      socket.listeners.delete(look);
-      reject(
-        new Error(
-          `${socket.name ?? "client"} on ${socket.server}: no acceptable "${event}" within ${ms} ms; ` +
-            `refused: ${JSON.stringify(refused)}; inbox: ${JSON.stringify(socket.inbox).slice(0, 500)}`,
-        ),
-      );
-    }, ms);
-    socket.listeners.add(look);
-    look();
-  });
-}
-
-/** Waits for an `event` whose arguments deep-equal `expected`, dropping other ones. */
-function until(socket, event, expected, ms = PATIENCE) {
-  const same = (args) => JSON.stringify(args) === JSON.stringify(expected);
-  return next(socket, event, same, ms);
-}
-
-/** Listens for a short while and asserts that none of `events` reached any of `sockets`. */
-async function silence(sockets, events) {
-  await sleep(SILENCE);
-  for (const socket of sockets) {
-    const got = socket.inbox.filter(({ event }) => events.includes(event));
-    assert.deepEqual(got, [], `expected no ${events.join("/")} for ${socket.name ?? socket.id} on ${socket.server}`);
-  }
-}
-
-/** Emits with a callback and resolves with ALL the arguments the server calls it with. */
-function call(socket, event, ...args) {
-  return new Promise((resolve, reject) => {
-    socket.timeout(PATIENCE).emit(event, ...args, (error, ...reply) => {
-      if (error) reject(new Error(`server ${socket.server} did not call back ${event} within ${PATIENCE} ms`));
-      else resolve(reply);
-    });
-  });
-}
-
-/** Waits until the client's transport is WebSocket (after the upgrade from long polling). */
-async function upgraded(socket) {
-  if (socket.io.engine.transport.name !== "websocket") await once(socket.io.engine, "upgrade");
-  assert.equal(socket.io.engine.transport.name, "websocket");
-}
-
-/** Ends a client's connection without any goodbye packet, as a lost network does. */
-function killTransport(socket) {
-  socket.io.engine.transport.ws.terminate();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -558,50 +366,14 @@ describe("chapter 10 in Chromium: a page on server A and a page on server B", ()
     await browser?.close();
   });
 
-  /** Waits until the element at `selector` reads exactly `text`. */
-  const waitForText = (page, selector, text) =>
-    page.waitForFunction(
-      ([selector, text]) => document.querySelector(selector)?.textContent === text,
-      [selector, text],
-    );
-
-  /** Waits until the open rooms a page lists are exactly `rooms`, in order. */
-  const waitForRoomList = (page, rooms) =>
-    page.waitForFunction(
-      (rooms) =>
-        JSON.stringify([...document.querySelectorAll("#welcome ul li")].map((li) => li.textContent)) ===
-        JSON.stringify(rooms),
-      rooms,
-    );
-
-  /** Waits until a line reads exactly `text` in the room's messages. */
-  const waitForLine = (page, text) =>
-    page.waitForFunction(
-      (text) => [...document.querySelectorAll("#room ul li")].some((li) => li.textContent === text),
-      text,
-    );
-
-  const lines = (page) => page.locator("#room ul li").allTextContents();
+  const { enterRoom, lines, send, waitForLine, waitForRoomList } = roomChat;
 
   /** Opens the chat on `server` as a new person (own context) and saves a nickname. */
   async function join(server, nickname) {
-    const page = await openPage(browser, `${server.url}/`);
-    page.setDefaultTimeout(PATIENCE);
+    const page = await openPage(browser, `${server.url}/`, { timeout: PATIENCE });
     assert.match(await page.locator("header").textContent(), new RegExp(`this is server ${server.name};`));
-    await page.fill("form#name input", nickname);
-    await page.click("form#name button");
-    await waitForText(page, "#nickname", `You are ${nickname}.`);
+    await roomChat.setNickname(page, nickname);
     return page;
-  }
-
-  async function enterRoom(page, name) {
-    await page.fill("#welcome form:not(#name) input", name);
-    await page.click("#welcome form:not(#name) button");
-  }
-
-  async function send(page, text) {
-    await page.fill("form#msg input", text);
-    await page.click("form#msg button");
   }
 
   test("two pages on two servers chat in one room; a third page on B lists it; closing B says goodbye on A", async () => {

@@ -94,9 +94,11 @@ export function launchBrowser({ media = false, args = [] } = {}) {
 
 /**
  * Opens a page in a new browser context (its own cookies and storage, like another
- * person) and records the page's uncaught errors in `page.errors`.
+ * person) and records the page's uncaught errors in `page.errors`. Once the page is
+ * loaded, each wait on it (click, fill, waitForFunction ...) may take `timeout` ms;
+ * `context` is passed to browser.newContext, e.g. { permissions: [] }.
  */
-export async function openPage(browser, url, contextOptions = {}) {
+export async function openPage(browser, url, { context: contextOptions = {}, timeout = 5_000 } = {}) {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   page.errors = [];
@@ -105,8 +107,95 @@ export async function openPage(browser, url, contextOptions = {}) {
     if (message.type() === "error") page.errors.push(message.text());
   });
   await page.goto(url);
+  page.setDefaultTimeout(timeout);
   return page;
 }
+
+// ---------------------------------------------------------------------------------------
+// Waiting for what a page shows. Each function runs in the page, again and again, until
+// it returns true (or the page's timeout ends the test).
+
+/** Waits until the element at `selector` reads exactly `text`. */
+export const waitForText = (page, selector, text) =>
+  page.waitForFunction(
+    ([selector, text]) => document.querySelector(selector)?.textContent === text,
+    [selector, text],
+  );
+
+/** Waits until the texts of the elements at `selector` are exactly `texts`, in order. */
+export const waitForTexts = (page, selector, texts) =>
+  page.waitForFunction(
+    ([selector, texts]) =>
+      JSON.stringify([...document.querySelectorAll(selector)].map((e) => e.textContent)) ===
+      JSON.stringify(texts),
+    [selector, texts],
+  );
+
+/** Waits until one of the elements at `selector` (a list's lines, say) reads exactly `text`. */
+export const waitForAnyText = (page, selector, text) =>
+  page.waitForFunction(
+    ([selector, text]) => [...document.querySelectorAll(selector)].some((e) => e.textContent === text),
+    [selector, text],
+  );
+
+/**
+ * Waits until a <video> shows a picture, then until it has played half a second more
+ * and shown 10 more frames. Both count: the clock of a live stream runs on even when
+ * no frame comes in.
+ */
+export async function waitUntilPlaying(page, selector) {
+  await page.waitForFunction((s) => document.querySelector(s).videoWidth > 0, selector);
+  const start = await page.$eval(selector, (video) => ({
+    time: video.currentTime,
+    frames: video.getVideoPlaybackQuality().totalVideoFrames,
+  }));
+  await page.waitForFunction(
+    ([selector, start]) => {
+      const video = document.querySelector(selector);
+      const frames = video.getVideoPlaybackQuality().totalVideoFrames;
+      return video.currentTime > start.time + 0.5 && frames >= start.frames + 10;
+    },
+    [selector, start],
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// The room chat page of chapters 5, 6 and 10: form#name saves the nickname, the other
+// form of div#welcome enters a room, form#msg sends to it, and #room ul holds its lines.
+// A test file takes what it needs: `const { enterRoom, send } = roomChat;`.
+
+export const roomChat = {
+  /** Saves `nickname` through form#name and waits until the page says "You are <nickname>." */
+  async setNickname(page, nickname) {
+    await page.fill("form#name input", nickname);
+    await page.click("form#name button");
+    await waitForText(page, "#nickname", `You are ${nickname}.`);
+  },
+
+  /** Fills in the room form and clicks its button (without waiting for the room). */
+  async enterRoom(page, name) {
+    await page.fill("#welcome form:not(#name) input", name);
+    await page.click("#welcome form:not(#name) button");
+  },
+
+  /** Sends `text` to the room through form#msg. */
+  async send(page, text) {
+    await page.fill("form#msg input", text);
+    await page.click("form#msg button");
+  },
+
+  /** The room's lines, as the page shows them. */
+  lines: (page) => page.locator("#room ul li").allTextContents(),
+
+  /** Waits until a line reads exactly `text` in the room's messages. */
+  waitForLine: (page, text) => waitForAnyText(page, "#room ul li", text),
+
+  /**
+   * Waits until the open rooms a page lists are exactly `rooms`, in order (also while
+   * the list is hidden, in a room).
+   */
+  waitForRoomList: (page, rooms) => waitForTexts(page, "#welcome ul li", rooms),
+};
 
 /** A TCP port that is free right now on 127.0.0.1. */
 export async function freePort() {

@@ -10,114 +10,38 @@
 //              bye(nick, size); room_change(open rooms) to everyone; namespace /admin
 //              with server_view({ connected, rooms: [{ name, members }], lobby })
 //
-// Every test starts its own server, so no test sees another one's rooms.
+// Every test starts its own server, so no test sees another one's rooms. The client
+// helpers (clients, next, until, silence, call ...) are in sio-helpers.mjs.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, test } from "node:test";
-import { io } from "socket.io-client";
-import { root, startChapter } from "./helpers.mjs";
+import { startChapter } from "./helpers.mjs";
+import {
+  PATIENCE,
+  call,
+  clients,
+  eventually,
+  killTransport,
+  leave,
+  next,
+  silence,
+  until,
+  upgraded,
+} from "./sio-helpers.mjs";
 
-/** How long anything that should happen may take. */
-const PATIENCE = 5_000;
-/** How long we listen to prove that something did NOT happen. */
-const SILENCE = 300;
 /** The chapters' packet limit: a larger Socket.IO packet closes the connection. */
 const MAX_PACKET_BYTES = 64 * 1024;
 
-// ---------------------------------------------------------------------------------------
-// Small helpers
-
-/** Waits for one `event` of a Socket.IO (or Engine.IO) emitter; resolves with its arguments. */
-function once(emitter, event, ms = PATIENCE) {
-  return new Promise((resolve, reject) => {
-    const on = (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, on);
-      reject(new Error(`no "${event}" within ${ms} ms`));
-    }, ms);
-    emitter.once(event, on);
-  });
-}
-
 /**
- * Starts chapter `number` for one test. Returns { server, connect, vanish }; when the
- * test ends, every client is closed, then the server is stopped.
+ * Starts chapter `number` for one test. Returns { server, connect, person, otherProcess,
+ * disconnected }: connect(options), person(nickname, options) and
+ * otherProcess(nickname, rooms) are those of `clients` (sio-helpers.mjs), on this
+ * server. When the test ends, every client is closed, then the server is stopped.
  */
 async function start(t, number, env = {}) {
+  // clients(t) first: the test's `after` hooks run in the order they were added.
+  const { connect, person, otherProcess } = clients(t);
   const server = await startChapter(number, env);
-  const sockets = [];
-  const children = [];
-  t.after(async () => {
-    for (const socket of sockets) socket.disconnect();
-    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-    await server.stop();
-  });
-
-  /**
-   * Connects a client and waits for "connect". `transports` is ["websocket"] unless
-   * given; "default" leaves the client's own choice (long polling first, then the
-   * upgrade to WebSocket). Every event the client receives lands in `socket.inbox`.
-   */
-  async function connect({ namespace = "/", transports = ["websocket"] } = {}) {
-    const options = { forceNew: true, reconnection: false };
-    if (transports !== "default") options.transports = transports;
-    const socket = io(`${server.url}${namespace === "/" ? "" : namespace}`, options);
-    sockets.push(socket);
-    record(socket);
-    // The engine exists as soon as io() returns: this is the transport it starts with.
-    socket.firstTransport = socket.io.engine.transport.name;
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no connect within ${PATIENCE} ms`)), PATIENCE);
-      socket.once("connect", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once("connect_error", (error) => {
-        clearTimeout(timer);
-        reject(new Error(`connect_error: ${error.message}`));
-      });
-    });
-    return socket;
-  }
-
-  /**
-   * A client in another process (a real program, as a browser tab is) that sets its
-   * nickname and enters `rooms`; resolves once it is in. Kill it with
-   * child.kill("SIGKILL"): its connection vanishes without a goodbye.
-   */
-  async function otherProcess(nickname, rooms) {
-    const script = `
-      const { io } = require("socket.io-client");
-      const [url, nickname, ...rooms] = process.argv.slice(1);
-      const socket = io(url, { transports: ["websocket"], reconnection: false });
-      socket.on("connect", async () => {
-        await socket.timeout(5000).emitWithAck("nickname", nickname);
-        for (const room of rooms) await socket.timeout(5000).emitWithAck("enter_room", room);
-        console.log("ready");
-      });`;
-    const child = spawn(process.execPath, ["-e", script, server.url, nickname, ...rooms], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(child);
-    let output = "";
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child not ready: ${output}`)), PATIENCE);
-      child.stdout.on("data", (chunk) => {
-        output += chunk;
-        if (output.includes("ready")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.on("exit", (code) => reject(new Error(`child exited with ${code}: ${output}`)));
-    });
-    return child;
-  }
+  t.after(() => server.stop());
 
   /** Whether the server has logged the end of socket `id`'s disconnect handler (after its byes). */
   const disconnected = (id) =>
@@ -125,135 +49,16 @@ async function start(t, number, env = {}) {
       .split("\n")
       .some((line) => line.includes("Disconnected from the Browser") && line.includes(id));
 
-  return { server, connect, otherProcess, disconnected };
-}
-
-/** Keeps every event a client receives, in order, for `next` and `silence`. */
-function record(socket) {
-  socket.inbox = [];
-  socket.listeners = new Set();
-  socket.onAny((event, ...args) => {
-    socket.inbox.push({ event, args });
-    for (const listener of socket.listeners) listener();
-  });
-  /** Resolves with the reason when the connection ends. */
-  socket.closed = new Promise((resolve) => socket.once("disconnect", resolve));
-}
-
-/**
- * Takes the first `event` in the client's inbox that `accept` accepts (waiting for it
- * if needed) and resolves with its arguments. Earlier `event`s that `accept` refuses
- * are dropped: `until` semantics. Other events stay in the inbox.
- */
-function next(socket, event, accept = () => true, ms = PATIENCE) {
-  return new Promise((resolve, reject) => {
-    const refused = [];
-    const look = () => {
-      for (let i = 0; i < socket.inbox.length; ) {
-        const entry = socket.inbox[i];
-        if (entry.event !== event) {
-          i += 1;
-          continue;
-        }
-        socket.inbox.splice(i, 1);
-        if (accept(entry.args)) {
-          clearTimeout(timer);
-          socket.listeners.delete(look);
-          resolve(entry.args);
-          return;
-        }
-        refused.push(entry.args);
-      }
-    };
-    const timer = setTimeout(() => {
-      socket.listeners.delete(look);
-      reject(
-        new Error(
-          `no acceptable "${event}" within ${ms} ms; refused: ${JSON.stringify(refused)}; ` +
-            `inbox: ${JSON.stringify(socket.inbox).slice(0, 500)}`,
-        ),
-      );
-    }, ms);
-    socket.listeners.add(look);
-    look();
-  });
-}
-
-/** Waits for an `event` whose arguments deep-equal `expected`, dropping other ones. */
-function until(socket, event, expected, ms = PATIENCE) {
-  return next(
-    socket,
-    event,
-    (args) => {
-      try {
-        assert.deepEqual(args, expected);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    ms,
-  );
-}
-
-/** Listens for a short while and asserts that none of `events` reached any of `sockets`. */
-async function silence(sockets, events) {
-  await sleep(SILENCE);
-  for (const socket of sockets) {
-    const got = socket.inbox.filter(({ event }) => events.includes(event));
-    assert.deepEqual(got, [], `expected no ${events.join("/")} for ${socket.name ?? socket.id}`);
-  }
-}
-
-/** Emits with a callback and resolves with ALL the arguments the server calls it with. */
-function call(socket, event, ...args) {
-  return new Promise((resolve, reject) => {
-    socket.timeout(PATIENCE).emit(event, ...args, (error, ...reply) => {
-      if (error) reject(new Error(`the server did not call back ${event} within ${PATIENCE} ms`));
-      else resolve(reply);
-    });
-  });
-}
-
-/** Waits until `condition()` is true (checked every 20 ms). */
-async function eventually(condition, what, ms = PATIENCE) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Waits until the client's transport is WebSocket (after the upgrade from long polling). */
-async function upgraded(socket) {
-  if (socket.io.engine.transport.name !== "websocket") await once(socket.io.engine, "upgrade");
-  assert.equal(socket.io.engine.transport.name, "websocket");
-}
-
-/** Connects (see `start`) and saves a nickname, awaiting the server's callback. */
-async function person(connect, nickname, options) {
-  const socket = await connect(options);
-  socket.name = nickname;
-  assert.deepEqual(await call(socket, "nickname", nickname), [nickname]);
-  return socket;
+  return {
+    server,
+    connect: (options) => connect(server, options),
+    person: (nickname, options) => person(server, nickname, options),
+    otherProcess: (nickname, rooms) => otherProcess(server, nickname, rooms),
+    disconnected,
+  };
 }
 
 const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
-
-/**
- * Closes a client's connection as a closing browser tab does: the WebSocket (or long
- * polling) closes, without a Socket.IO "disconnect" packet. (A clean socket.disconnect()
- * has a test of its own: see "a clean disconnect ... still says bye".)
- */
-function leave(socket) {
-  socket.io.engine.close();
-}
-
-/** Ends a client's connection without any goodbye packet, as a lost network does. */
-function killTransport(socket) {
-  // In Node the WebSocket transport is the `ws` package: terminate() destroys the TCP socket.
-  socket.io.engine.transport.ws.terminate();
-}
 
 // ---------------------------------------------------------------------------------------
 // Chapter 4
@@ -406,16 +211,16 @@ for (const chapter of [5, 6]) {
     });
 
     test("the callback of new_message gets no arguments, as done() in the course", async (t) => {
-      const { connect } = await start(t, chapter);
-      const ana = await person(connect, "Ana");
+      const { person } = await start(t, chapter);
+      const ana = await person("Ana");
       await call(ana, "enter_room", "kitchen");
       assert.deepEqual(await call(ana, "new_message", "hello", "kitchen"), []);
     });
 
     test("several clients in several rooms: a message reaches only its room, not the sender", async (t) => {
-      const { connect } = await start(t, chapter);
+      const { person } = await start(t, chapter);
       const [ana, bea, cy, dan, eve, fay] = await Promise.all(
-        ["Ana", "Bea", "Cy", "Dan", "Eve", "Fay"].map((name) => person(connect, name)),
+        ["Ana", "Bea", "Cy", "Dan", "Eve", "Fay"].map((name) => person(name)),
       );
       for (const socket of [ana, bea, cy]) await call(socket, "enter_room", "red");
       for (const socket of [dan, eve]) await call(socket, "enter_room", "blue");
@@ -443,8 +248,8 @@ for (const chapter of [5, 6]) {
     });
 
     test("a nickname sent just before enter_room, without waiting, is the one the room sees", async (t) => {
-      const { connect } = await start(t, chapter);
-      const ana = await person(connect, "Ana");
+      const { connect, person } = await start(t, chapter);
+      const ana = await person("Ana");
       await call(ana, "enter_room", "porch");
       const bea = await connect();
       bea.emit("nickname", "Bea");
@@ -465,9 +270,9 @@ for (const chapter of [5, 6]) {
     });
 
     test("a burst of 100 messages from one client arrives in order", async (t) => {
-      const { connect } = await start(t, chapter);
-      const ana = await person(connect, "Ana");
-      const bea = await person(connect, "Bea");
+      const { person } = await start(t, chapter);
+      const ana = await person("Ana");
+      const bea = await person("Bea");
       await call(ana, "enter_room", "burst");
       await call(bea, "enter_room", "burst");
       const acks = [];
@@ -488,10 +293,10 @@ for (const chapter of [5, 6]) {
     });
 
     test("bad input gets an error event, and the next good event still works", async (t) => {
-      const { connect } = await start(t, chapter);
-      const ana = await person(connect, "Ana");
-      const bea = await person(connect, "Bea");
-      const cy = await person(connect, "Cy");
+      const { person } = await start(t, chapter);
+      const ana = await person("Ana");
+      const bea = await person("Bea");
+      const cy = await person("Cy");
       await call(ana, "enter_room", "den");
       await call(bea, "enter_room", "den");
       await call(cy, "enter_room", "secret"); // a room Ana never enters
@@ -551,16 +356,16 @@ for (const chapter of [5, 6]) {
     });
 
     test("events without a callback still do their work", async (t) => {
-      const { connect } = await start(t, chapter);
-      const ana = await person(connect, "Ana");
-      const bea = await person(connect, "Bea");
+      const { person } = await start(t, chapter);
+      const ana = await person("Ana");
+      const bea = await person("Bea");
       await call(ana, "enter_room", "hall");
       await call(bea, "enter_room", "hall");
       await next(ana, "welcome");
       bea.emit("nickname", "Bo");
       bea.emit("new_message", "no callback", "hall");
       assert.deepEqual(await next(ana, "new_message"), ["Bo: no callback"]);
-      const cy = await person(connect, "Cy");
+      const cy = await person("Cy");
       await call(cy, "enter_room", "attic");
       ana.emit("enter_room", "attic");
       assert.deepEqual(await next(cy, "welcome"), sized(["Ana"], 2));
@@ -588,11 +393,11 @@ for (const chapter of [5, 6]) {
     };
     for (const [how, scenario] of Object.entries(leavingAtOnce)) {
       test(`leaving by ${how} right after enter_room still says bye`, async (t) => {
-        const { connect, disconnected } = await start(t, chapter);
-        const stays = await person(connect, "Stays");
+        const { person, disconnected } = await start(t, chapter);
+        const stays = await person("Stays");
         await call(stays, "enter_room", "r");
         for (let i = 0; i < 60; i += 1) {
-          const guest = await person(connect, `G${i}`);
+          const guest = await person(`G${i}`);
           const id = guest.id; // the client forgets it on disconnect
           await scenario(guest, i);
           await eventually(() => disconnected(id), `the disconnect of G${i}`);
@@ -618,12 +423,12 @@ for (const chapter of [5, 6]) {
     test("messages sent just before a clean disconnect all arrive, and so does the bye", async (t) => {
       // Forty people, one after the other, enter the room, send ten messages without
       // waiting, and call socket.disconnect(): a page that says its last words and leaves.
-      const { connect, disconnected } = await start(t, chapter);
-      const stays = await person(connect, "Stays");
+      const { person, disconnected } = await start(t, chapter);
+      const stays = await person("Stays");
       await call(stays, "enter_room", "r");
       const expected = [];
       for (let i = 0; i < 40; i += 1) {
-        const guest = await person(connect, `G${i}`);
+        const guest = await person(`G${i}`);
         const id = guest.id;
         await call(guest, "enter_room", "r");
         for (let j = 0; j < 10; j += 1) {
@@ -645,10 +450,10 @@ for (const chapter of [5, 6]) {
 
     for (const transports of [["websocket"], ["polling"]]) {
       test(`a packet over 64 KiB closes only that connection; the others chat on (${transports})`, async (t) => {
-        const { connect } = await start(t, chapter);
-        const ana = await person(connect, "Ana");
-        const bea = await person(connect, "Bea");
-        const big = await person(connect, "Big", { transports });
+        const { person } = await start(t, chapter);
+        const ana = await person("Ana");
+        const bea = await person("Bea");
+        const big = await person("Big", { transports });
         for (const socket of [ana, bea, big]) await call(socket, "enter_room", "den");
         await call(big, "enter_room", "big-only");
         await next(ana, "welcome");
@@ -664,7 +469,7 @@ for (const chapter of [5, 6]) {
 
         await call(ana, "new_message", "still here", "den");
         assert.deepEqual(await next(bea, "new_message"), ["Ana: still here"]);
-        const cy = await person(connect, "Cy", { transports });
+        const cy = await person("Cy", { transports });
         assert.deepEqual(await call(cy, "enter_room", "den"), sized(["den"], 3));
         for (const socket of [ana, bea]) assert.deepEqual(await next(socket, "welcome"), sized(["Cy"], 3));
         await silence([ana, bea], ["new_message", "error", "bye"]);
@@ -672,16 +477,16 @@ for (const chapter of [5, 6]) {
     }
 
     test("a client that vanishes (engine closed, transport killed) says bye to each of its rooms", async (t) => {
-      const { connect } = await start(t, chapter);
-      const ana = await person(connect, "Ana");
-      const bea = await person(connect, "Bea");
+      const { person } = await start(t, chapter);
+      const ana = await person("Ana");
+      const bea = await person("Bea");
       await call(ana, "enter_room", "one");
       await call(bea, "enter_room", "two");
       for (const [nickname, end] of [
         ["Eng", (socket) => socket.io.engine.close()],
         ["Kil", killTransport],
       ]) {
-        const gone = await person(connect, nickname);
+        const gone = await person(nickname);
         await call(gone, "enter_room", "one");
         await call(gone, "enter_room", "two");
         assert.deepEqual(await next(ana, "welcome"), sized([nickname], 2));
@@ -694,10 +499,10 @@ for (const chapter of [5, 6]) {
     });
 
     test("default transports (long polling, then WebSocket) chat with a WebSocket client", async (t) => {
-      const { connect } = await start(t, chapter);
-      const ana = await person(connect, "Ana", { transports: "default" });
+      const { person } = await start(t, chapter);
+      const ana = await person("Ana", { transports: "default" });
       assert.equal(ana.firstTransport, "polling");
-      const bea = await person(connect, "Bea");
+      const bea = await person("Bea");
       assert.deepEqual(await call(ana, "enter_room", "mixed"), sized(["mixed"], 1));
       assert.deepEqual(await call(bea, "enter_room", "mixed"), sized(["mixed"], 2));
       assert.deepEqual(await next(ana, "welcome"), sized(["Bea"], 2));
@@ -709,7 +514,7 @@ for (const chapter of [5, 6]) {
       await call(ana, "new_message", "upgraded", "mixed");
       assert.deepEqual(await next(bea, "new_message"), ["Ana: upgraded"]);
       // Long polling only, all the way.
-      const cy = await person(connect, "Cy", { transports: ["polling"] });
+      const cy = await person("Cy", { transports: ["polling"] });
       assert.deepEqual(await call(cy, "enter_room", "mixed"), sized(["mixed"], 3));
       assert.deepEqual(await next(bea, "welcome"), sized(["Cy"], 3));
       await call(bea, "new_message", "hi Cy", "mixed");
@@ -758,10 +563,10 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
   });
 
   test("sizes: the joiner learns it from the callback, the others from welcome and bye", async (t) => {
-    const { connect } = await start(t, 6);
-    const ana = await person(connect, "Ana");
-    const bea = await person(connect, "Bea");
-    const cy = await person(connect, "Cy");
+    const { person } = await start(t, 6);
+    const ana = await person("Ana");
+    const bea = await person("Bea");
+    const cy = await person("Cy");
     assert.deepEqual(await call(ana, "enter_room", "kitchen"), ["kitchen", 1]);
     assert.deepEqual(await call(bea, "enter_room", "kitchen"), ["kitchen", 2]);
     assert.deepEqual(await next(ana, "welcome"), ["Bea", 2]);
@@ -776,21 +581,21 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
     leave(cy);
     assert.deepEqual(await next(ana, "bye"), ["Cy", 1]);
     await until(ana, "room_change", [["kitchen"]]);
-    const dan = await person(connect, "Dan");
+    const dan = await person("Dan");
     assert.deepEqual(await call(dan, "enter_room", "kitchen"), ["kitchen", 2]);
     assert.deepEqual(await next(ana, "welcome"), ["Dan", 2]);
     await silence([ana, dan], ["welcome", "bye", "error"]);
   });
 
   test("vanished clients (engine closed, transport killed, process killed) leave sizes and lists exact", async (t) => {
-    const { connect, otherProcess } = await start(t, 6);
+    const { connect, person, otherProcess } = await start(t, 6);
     const admin = await connect({ namespace: "/admin" });
-    const stays = await person(connect, "Stays");
+    const stays = await person("Stays");
     await call(stays, "enter_room", "r");
-    const eve = await person(connect, "Eve");
+    const eve = await person("Eve");
     await call(eve, "enter_room", "r");
     await call(eve, "enter_room", "solo-e");
-    const kim = await person(connect, "Kim");
+    const kim = await person("Kim");
     await call(kim, "enter_room", "r");
     await call(kim, "enter_room", "solo-k");
     const pat = await otherProcess("Pat", ["r", "solo-p"]);
@@ -827,20 +632,20 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
       { connected: 1, rooms: [{ name: "r", members: ["Stays"] }], lobby: [] },
     ]);
     // A newcomer sees the same truth.
-    const neo = await person(connect, "Neo");
+    const neo = await person("Neo");
     assert.deepEqual(await call(neo, "enter_room", "r"), ["r", 2]);
     assert.deepEqual(await next(stays, "welcome"), ["Neo", 2]);
     await silence([stays], ["bye", "error"]);
   });
 
   test("five clients vanishing at the same moment leave sizes and lists exact", async (t) => {
-    const { connect } = await start(t, 6);
+    const { connect, person } = await start(t, 6);
     const admin = await connect({ namespace: "/admin" });
-    const stays = await person(connect, "Stays");
+    const stays = await person("Stays");
     await call(stays, "enter_room", "r");
     const gone = [];
     for (let i = 0; i < 5; i += 1) {
-      const socket = await person(connect, `V${i}`);
+      const socket = await person(`V${i}`);
       await call(socket, "enter_room", "r");
       await call(socket, "enter_room", `solo${i}`);
       assert.deepEqual(await next(stays, "welcome"), [`V${i}`, i + 2]);
@@ -858,12 +663,12 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
     await until(admin, "server_view", [
       { connected: 1, rooms: [{ name: "r", members: ["Stays"] }], lobby: [] },
     ]);
-    const neo = await person(connect, "Neo");
+    const neo = await person("Neo");
     assert.deepEqual(await call(neo, "enter_room", "r"), ["r", 2]);
   });
 
   test("the /admin namespace gets server_view: connected, rooms with members, lobby", async (t) => {
-    const { connect } = await start(t, 6);
+    const { connect, person } = await start(t, 6);
     const admin = await connect({ namespace: "/admin" });
     // At once, on connecting.
     assert.deepEqual(await next(admin, "server_view"), [{ connected: 0, rooms: [], lobby: [] }]);
@@ -871,7 +676,7 @@ describe("chapter 6: open rooms, sizes and the server view", () => {
     await until(admin, "server_view", [{ connected: 1, rooms: [], lobby: ["Anon"] }]);
     await call(ana, "nickname", "Ana");
     await until(admin, "server_view", [{ connected: 1, rooms: [], lobby: ["Ana"] }]);
-    const bea = await person(connect, "Bea");
+    const bea = await person("Bea");
     await until(admin, "server_view", [{ connected: 2, rooms: [], lobby: ["Ana", "Bea"] }]);
     await call(bea, "enter_room", "kitchen");
     await until(admin, "server_view", [

@@ -4,7 +4,7 @@
 // The tests run in order and share one page, like one visit.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "../helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForText, waitUntilPlaying } from "../helpers.mjs";
 
 // Two fake cameras, named fake_device_0 and fake_device_1. This comes after the
 // helpers' plain `--use-fake-device-for-media-stream`, and the later flag wins.
@@ -21,7 +21,6 @@ before(async () => {
   server = await startChapter(7);
   browser = await launchBrowser({ media: true, args: [TWO_CAMERAS] });
   page = await openPage(browser, `${server.url}/`);
-  page.setDefaultTimeout(5_000);
 });
 
 after(async () => {
@@ -39,31 +38,6 @@ const myTracks = (page) =>
   );
 
 const myTrack = async (page, kind) => (await myTracks(page)).find((track) => track.kind === kind);
-
-/** Waits until the element's text is exactly `text`. */
-const waitForText = (page, selector, text) =>
-  page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [selector, text]);
-
-/**
- * Waits until a <video> shows a picture, then until it has played half a second more
- * and shown 10 more frames. Both count: the clock of a live stream runs on even when
- * no frame comes in.
- */
-async function waitUntilPlaying(page, selector) {
-  await page.waitForFunction((s) => document.querySelector(s).videoWidth > 0, selector);
-  const start = await page.$eval(selector, (video) => ({
-    time: video.currentTime,
-    frames: video.getVideoPlaybackQuality().totalVideoFrames,
-  }));
-  await page.waitForFunction(
-    ([selector, start]) => {
-      const video = document.querySelector(selector);
-      const frames = video.getVideoPlaybackQuality().totalVideoFrames;
-      return video.currentTime > start.time + 0.5 && frames >= start.frames + 10;
-    },
-    [selector, start],
-  );
-}
 
 test("your own video plays, without sound", async () => {
   await waitUntilPlaying(page, "video#myFace");
@@ -135,8 +109,7 @@ test("a refused camera is explained in words", async () => {
   // permissions granted: the browser answers the camera prompt with "no".
   const refusing = await launchBrowser({ args: ["--use-fake-device-for-media-stream"] });
   try {
-    const page = await openPage(refusing, `${server.url}/`, { permissions: [] });
-    page.setDefaultTimeout(5_000);
+    const page = await openPage(refusing, `${server.url}/`, { context: { permissions: [] } });
     await waitForText(page, "#problem", REFUSED);
     assert.equal(await page.locator("#problem").isVisible(), true);
     for (const control of ["#mute", "#camera", "#cameras"]) {

@@ -4,7 +4,7 @@
 // Chromium's fake camera and microphone. The tests run in order and share the call.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "../helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForText, waitUntilPlaying } from "../helpers.mjs";
 
 // Three fake cameras, fake_device_0 to fake_device_2. This comes after the helpers'
 // plain `--use-fake-device-for-media-stream`, and the later flag wins. We switch to
@@ -32,39 +32,13 @@ after(async () => {
 
 /** Opens the page as a new person (a new browser context) and enters `room`. */
 async function enter(room, url = server.url, contextOptions = {}) {
-  const page = await openPage(browser, `${url}/`, contextOptions);
-  page.setDefaultTimeout(10_000);
+  const page = await openPage(browser, `${url}/`, { context: contextOptions, timeout: 10_000 });
   await page.fill("#welcome input", room);
   await page.click("#welcome button");
   return page;
 }
 
-/** Waits until the element's text is exactly `text`. */
-const waitForText = (page, selector, text) =>
-  page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [selector, text]);
-
 const statusOf = (page) => page.$eval("#status", (status) => status.textContent);
-
-/**
- * Waits until a <video> shows a picture, then until it has played half a second more
- * and shown 10 more frames. Both count: the clock of a live stream runs on even when
- * no frame comes in.
- */
-async function waitUntilPlaying(page, selector) {
-  await page.waitForFunction((s) => document.querySelector(s).videoWidth > 0, selector);
-  const start = await page.$eval(selector, (video) => ({
-    time: video.currentTime,
-    frames: video.getVideoPlaybackQuality().totalVideoFrames,
-  }));
-  await page.waitForFunction(
-    ([selector, start]) => {
-      const video = document.querySelector(selector);
-      const frames = video.getVideoPlaybackQuality().totalVideoFrames;
-      return video.currentTime > start.time + 0.5 && frames >= start.frames + 10;
-    },
-    [selector, start],
-  );
-}
 
 /**
  * Waits until the picture in a <video> is all black (`black` true), or until it is not.

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "../helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForAnyText, waitForText } from "../helpers.mjs";
 
 const ROOM = "lesson";
 const WAITING = `Room ${ROOM}: waiting for someone to join…`;
@@ -30,8 +30,7 @@ after(async () => {
  * with the server (Socket.IO over WebSocket, and the HTTP requests it starts with).
  */
 async function newPerson() {
-  const page = await openPage(browser, "about:blank");
-  page.setDefaultTimeout(10_000);
+  const page = await openPage(browser, "about:blank", { timeout: 10_000 });
   page.toServer = [];
   page.on("websocket", (webSocket) => {
     webSocket.on("framesent", ({ payload }) => page.toServer.push(String(payload)));
@@ -46,10 +45,6 @@ async function enterRoom(page, room = ROOM) {
   await page.fill("#welcome input", room);
   await page.click("#welcome button");
 }
-
-/** Waits until the element's text is exactly `text`. */
-const waitForText = (page, selector, text) =>
-  page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent === t, [selector, text]);
 
 /**
  * The chat's messages, without the "Chat open" notices. The notices are checked on their
@@ -78,11 +73,7 @@ const waitForNotices = (page, count) =>
   );
 
 /** Waits until the chat shows a line that reads exactly `text`. */
-const waitForLine = (page, text) =>
-  page.waitForFunction(
-    (text) => [...document.querySelectorAll("#chat li")].some((li) => li.textContent === text),
-    text,
-  );
+const waitForLine = (page, text) => waitForAnyText(page, "#chat li", text);
 
 const CHAT_CONTROLS = "#chat form input, #chat form button";
 
