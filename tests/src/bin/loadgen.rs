@@ -66,6 +66,8 @@ struct Run {
     window: Duration,
     latencies_us: Vec<u32>,
     server_cpu: Duration,
+    /// The part of `server_cpu` spent in the kernel (sending and receiving on sockets).
+    server_kernel: Duration,
     rss_idle_kib: u64,
     rss_joined_kib: u64,
     loadgen_cpu: Duration,
@@ -87,6 +89,9 @@ impl Run {
     }
     fn kib_per_connection(&self) -> f64 {
         (self.rss_joined_kib.saturating_sub(self.rss_idle_kib)) as f64 / self.clients as f64
+    }
+    fn kernel_share(&self) -> f64 {
+        self.server_kernel.as_secs_f64() / self.server_cpu.as_secs_f64().max(1e-9) * 100.0
     }
     /// The load generator's own CPU use during the window, in cores.
     fn loadgen_cores(&self) -> f64 {
@@ -238,8 +243,8 @@ async fn run_once(
     };
     let total = (settings.rate * settings.seconds).round() as u64;
     let expected = total * per_message;
-    let cpu_before = cpu_time(&format!("/proc/{pid}/stat"))?;
-    let own_before = cpu_time("/proc/self/stat")?;
+    let (cpu_before, kernel_before) = cpu_times(&format!("/proc/{pid}/stat"))?;
+    let (own_before, _) = cpu_times("/proc/self/stat")?;
     let started = Instant::now();
     let interval = Duration::from_secs_f64(1.0 / settings.rate);
     for seq in 0..total {
@@ -260,8 +265,10 @@ async fn run_once(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let window = started.elapsed();
-    let server_cpu = cpu_time(&format!("/proc/{pid}/stat"))? - cpu_before;
-    let loadgen_cpu = cpu_time("/proc/self/stat")? - own_before;
+    let (cpu_after, kernel_after) = cpu_times(&format!("/proc/{pid}/stat"))?;
+    let server_cpu = cpu_after - cpu_before;
+    let server_kernel = kernel_after - kernel_before;
+    let loadgen_cpu = cpu_times("/proc/self/stat")?.0 - own_before;
     let _ = stop_tx.send(true);
     drop(senders);
     let mut latencies_us = Vec::new();
@@ -282,6 +289,7 @@ async fn run_once(
         window,
         latencies_us,
         server_cpu,
+        server_kernel,
         rss_idle_kib,
         rss_joined_kib,
         loadgen_cpu,
@@ -409,16 +417,18 @@ async fn start_server(command: &[String]) -> Result<(Child, u16), String> {
     Ok((child, port))
 }
 
-/// User plus system CPU time of a process, from `/proc/PID/stat`.
-fn cpu_time(stat: &str) -> Result<Duration, String> {
+/// A process's CPU time, user plus system, and the system (kernel) part alone, from
+/// `/proc/PID/stat`.
+fn cpu_times(stat: &str) -> Result<(Duration, Duration), String> {
     let text = std::fs::read_to_string(stat).map_err(|e| format!("{stat}: {e}"))?;
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let fields: Vec<&str> = text[text.rfind(')').ok_or("bad stat")? + 2..]
         .split(' ')
         .collect();
-    let ticks: u64 =
-        fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
-    Ok(Duration::from_millis(ticks * 1000 / clock_ticks()))
+    let user: u64 = fields[11].parse().unwrap_or(0);
+    let system: u64 = fields[12].parse().unwrap_or(0);
+    let duration = |ticks: u64| Duration::from_millis(ticks * 1000 / clock_ticks());
+    Ok((duration(user + system), duration(system)))
 }
 
 fn clock_ticks() -> u64 {
@@ -450,7 +460,7 @@ struct Row<'a>(&'a Run);
 impl Row<'_> {
     fn header() -> String {
         format!(
-            "{:<14} {:<5} {:>5} {:>9} {:>11} {:>8} {:>8} {:>8} {:>12} {:>9} {:>9} {:>8}",
+            "{:<14} {:<5} {:>5} {:>9} {:>11} {:>8} {:>8} {:>8} {:>12} {:>7} {:>9} {:>9} {:>8}",
             "scenario",
             "srv",
             "N",
@@ -460,6 +470,7 @@ impl Row<'_> {
             "p99 ms",
             "max ms",
             "cpu ms/1000",
+            "kernel",
             "KiB/conn",
             "lost",
             "gen cpu"
@@ -472,7 +483,7 @@ impl std::fmt::Display for Row<'_> {
         let r = self.0;
         write!(
             f,
-            "{:<14} {:<5} {:>5} {:>9.0} {:>11.0} {:>8.2} {:>8.2} {:>8.1} {:>12.3} {:>9.1} {:>9} {:>7.2}c",
+            "{:<14} {:<5} {:>5} {:>9.0} {:>11.0} {:>8.2} {:>8.2} {:>8.1} {:>12.3} {:>6.0}% {:>9.1} {:>9} {:>7.2}c",
             r.scenario,
             r.server,
             r.clients,
@@ -482,6 +493,7 @@ impl std::fmt::Display for Row<'_> {
             r.percentile_ms(0.99),
             r.percentile_ms(1.0),
             r.cpu_ms_per_1000(),
+            r.kernel_share(),
             r.kib_per_connection(),
             r.expected - r.delivered.min(r.expected),
             r.loadgen_cores(),
@@ -509,11 +521,11 @@ fn summary(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String 
     );
     let _ = writeln!(
         out,
-        "| scenario | N | server | join ms | deliveries/s | p50 ms | p99 ms | max ms | server CPU ms per 1000 deliveries | KiB per connection | lost | load generator CPU |"
+        "| scenario | N | server | join ms | deliveries/s | p50 ms | p99 ms | max ms | server CPU ms per 1000 deliveries | of which in the kernel | KiB per connection | lost | load generator CPU |"
     );
     let _ = writeln!(
         out,
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for scenario in scenarios {
         for &clients in &settings.clients {
@@ -526,7 +538,7 @@ fn summary(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String 
             for run in [rust, node] {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.1} | {:.3} | {:.1} | {} | {:.2} cores |",
+                    "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.1} | {:.3} | {:.0}% | {:.1} | {} | {:.2} cores |",
                     run.scenario,
                     clients,
                     if run.server == "rust" { "Rust" } else { "Node" },
@@ -536,6 +548,7 @@ fn summary(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String 
                     run.percentile_ms(0.99),
                     run.percentile_ms(1.0),
                     run.cpu_ms_per_1000(),
+                    run.kernel_share(),
                     run.kib_per_connection(),
                     run.expected - run.delivered.min(run.expected),
                     run.loadgen_cores(),
@@ -550,7 +563,7 @@ fn summary(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String 
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | **Rust/Node** | {} | {} | {} | {} | {} | {} | {} | | |",
+                "| {} | {} | **Rust/Node** | {} | {} | {} | {} | {} | {} | | {} | | |",
                 scenario.name,
                 clients,
                 ratio(rust.join.as_secs_f64(), node.join.as_secs_f64()),
@@ -649,7 +662,7 @@ fn plot(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String {
         left + plot_w / 2.0,
         height - 8.0
     );
-    let colors = ["#d35400", "#7f8c8d", "#2471a3", "#95a5a6"];
+    let colors = ["#d35400", "#e59866", "#2471a3", "#85c1e9"];
     for (i, (label, line)) in points.iter().enumerate() {
         let color = colors[i % colors.len()];
         let dash = if label.ends_with("node") {
