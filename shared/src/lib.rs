@@ -171,7 +171,11 @@ async fn serve_https(
 /// Prints where the chapter can be opened: the first line is the one the tests and the
 /// README look for.
 fn print_addresses(scheme: &str, host: IpAddr, port: u16) {
-    println!("Listening on {scheme}://localhost:{port}");
+    if host.is_loopback() || host.is_unspecified() {
+        println!("Listening on {scheme}://localhost:{port}");
+    } else {
+        println!("Listening on {scheme}://{host}:{port}");
+    }
     if host.is_unspecified() {
         for address in https::network_addresses() {
             println!("  on your network: {scheme}://{address}:{port}");

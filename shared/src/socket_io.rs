@@ -119,8 +119,14 @@ impl<A: Adapter> FromDisconnectParts<A> for InOrder {
 }
 
 /// Joins `room` and writes it down in the socket's own record (see [`rooms_entered`]).
+///
+/// A socket that has already gone is only written down: joining would put its id back
+/// into the room after socketioxide took it out, for good. Its disconnect handler still
+/// says `bye` to the room.
 pub fn enter<A: Adapter>(socket: &SocketRef<A>, room: &str) {
-    socket.join(room.to_owned());
+    if socket.connected() {
+        socket.join(room.to_owned());
+    }
     let mut entered = socket.extensions.get::<Entered>().unwrap_or_default();
     if !entered.0.iter().any(|known| known == room) {
         entered.0.push(room.to_owned());

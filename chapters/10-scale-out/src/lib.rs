@@ -17,7 +17,7 @@ use axum::{Router, extract::State as PageState, response::Redirect, routing::get
 use serde::Serialize;
 use shared::{InOrder, NO_ARGUMENTS, rooms_entered};
 use socketioxide::{
-    SocketIo,
+    BroadcastError, SocketIo,
     adapter::Emitter,
     extract::{AckSender, SocketRef, State, TryData},
     handler::ConnectHandler,
@@ -240,14 +240,16 @@ async fn disconnect(
     info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");
 }
 
-/// Sends through Redis to every server. While Redis is away that fails, and then
-/// this server's own browsers still get it: a server keeps serving its own clients.
+/// Sends through Redis to every server. While Redis is away that fails before this
+/// server's own browsers got anything, so they are sent to directly: a server keeps
+/// serving its own clients. (Other errors mean some browser's queue was full; the
+/// others have it already, and sending again would repeat it.)
 async fn emit_everywhere<T: Serialize + ?Sized>(
     to: BroadcastOperators<Cluster>,
     event: &str,
     data: &T,
 ) {
-    if to.clone().emit(event, data).await.is_err() {
+    if let Err(BroadcastError::Adapter(_)) = to.clone().emit(event, data).await {
         let _ = to.local().emit(event, data).await;
     }
 }
@@ -264,7 +266,11 @@ async fn room_size(io: &Io, room: &str) -> usize {
                     .is_none_or(|s| s.connected())
             })
             .count(),
-        Err(_) => io.local().within(room.to_owned()).sockets().len(),
+        Err(_) => {
+            let mut ours = io.local().within(room.to_owned()).sockets();
+            ours.retain(|socket| socket.connected());
+            ours.len()
+        }
     }
 }
 
@@ -297,7 +303,9 @@ impl Changes {
 }
 
 /// One task per server tells every browser, on every server, the list of open rooms
-/// after a change on this server (chapter 6 had one for the whole chat).
+/// after a change on this server (chapter 6 had one for the whole chat). With two
+/// announcers, one server's list can arrive after the other's newer one; the next
+/// change puts it right.
 async fn announce(io: Io, changes: Changes) {
     loop {
         changes.0.notified().await;

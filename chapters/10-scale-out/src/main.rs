@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let started_redis = redis.is_some();
     let port: u16 = match std::env::var("PORT").map(|port| port.parse()) {
         Ok(Ok(port)) => port,
         Ok(Err(_)) => {
@@ -60,23 +61,38 @@ async fn main() -> ExitCode {
 
     // Ctrl-C reaches the servers too (they share the terminal); wait for whichever
     // comes first, a signal or a server that stops, then make sure all stop.
-    {
+    let outcome = {
         let (a, b) = servers.split_at_mut(1);
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            () = terminated() => {},
-            _ = a[0].wait() => eprintln!("Server A stopped; stopping the others."),
-            _ = b[0].wait() => eprintln!("Server B stopped; stopping the others."),
+            _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+            () = terminated() => ExitCode::SUCCESS,
+            _ = a[0].wait() => {
+                eprintln!("Server A stopped; stopping the others.");
+                ExitCode::FAILURE
+            }
+            _ = b[0].wait() => {
+                eprintln!("Server B stopped; stopping the others.");
+                ExitCode::FAILURE
+            }
+        }
+    };
+    // Ask everyone to stop at once, then wait for each.
+    servers.extend(redis);
+    for child in &servers {
+        ask_to_stop(child);
+    }
+    for child in &mut servers {
+        if tokio::time::timeout(Duration::from_secs(4), child.wait())
+            .await
+            .is_err()
+        {
+            let _ = child.kill().await;
         }
     }
-    for server in &mut servers {
-        stop(server).await;
-    }
-    if let Some(mut redis) = redis {
-        stop(&mut redis).await;
+    if started_redis {
         println!("Stopped the Redis that was started for this chapter.");
     }
-    ExitCode::SUCCESS
+    outcome
 }
 
 /// One chat server (the learner's `lib.rs`), as the two children run it.
@@ -182,19 +198,13 @@ async fn redis_answers(url: &str) -> bool {
     )
 }
 
-/// Asks a child to stop, and makes sure it does.
-async fn stop(child: &mut Child) {
+/// Sends a child SIGTERM, on which the servers and Redis stop cleanly (`kill` from
+/// procps; where it is missing, the child is killed after the wait above).
+fn ask_to_stop(child: &Child) {
     if let Some(id) = child.id() {
-        // SIGTERM first: the servers and Redis stop cleanly on it.
         let _ = std::process::Command::new("kill")
             .arg(id.to_string())
             .status();
-    }
-    if tokio::time::timeout(Duration::from_secs(4), child.wait())
-        .await
-        .is_err()
-    {
-        let _ = child.kill().await;
     }
 }
 
