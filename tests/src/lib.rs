@@ -31,6 +31,17 @@ pub fn http() -> reqwest::Client {
         .expect("HTTP client")
 }
 
+/// GETs a page, checks that it answered 200, and returns its body.
+pub async fn page(address: SocketAddr, path: &str) -> String {
+    let response = http()
+        .get(format!("http://{address}{path}"))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.text().await.expect("a text body")
+}
+
 /// A WebSocket client, as a browser's `new WebSocket("ws://HOST/")`.
 pub struct Ws(WebSocketStream<MaybeTlsStream<TcpStream>>);
 

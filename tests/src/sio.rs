@@ -139,6 +139,31 @@ impl Sio {
         args
     }
 
+    /// Reads events until `name` arrives (others are skipped); returns its arguments.
+    pub async fn until(&mut self, name: &str) -> Vec<Value> {
+        loop {
+            let (event, args) = self.event().await;
+            if event == name {
+                return args;
+            }
+        }
+    }
+
+    /// Reads events until a `room_change` lists exactly `rooms` (chapters 6 and 10).
+    pub async fn until_rooms(&mut self, rooms: &[&str]) {
+        while self.until("room_change").await != [serde_json::json!(rooms)] {}
+    }
+
+    /// Connects to a room chat of chapter 6 or 10: reads the room list every newcomer
+    /// gets, and sets a nickname.
+    pub async fn chatter(address: SocketAddr, nickname: &str) -> Self {
+        let mut socket = Self::connect(address).await;
+        socket.expect("room_change").await;
+        let saved = socket.call("nickname", &[Value::from(nickname)]).await;
+        assert_eq!(saved, [Value::from(nickname)]);
+        socket
+    }
+
     /// The next `error` event's message.
     pub async fn error(&mut self) -> String {
         let args = self.expect("error").await;

@@ -1,18 +1,12 @@
 //! Chapter 2 over a real WebSocket: same URL as the page, greeting, echo.
 
 use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
-use workbook_tests::{Ws, http, start};
+use workbook_tests::{Ws, page, start};
 
 #[tokio::test]
 async fn the_same_url_is_a_page_or_a_websocket() {
     let address = start(chapter_02::app()).await;
-    let page = http()
-        .get(format!("http://{address}/"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("<form id=\"message\">"));
+    assert!(page(address, "/").await.contains("<form id=\"message\">"));
 
     let mut socket = Ws::connect(address).await;
     assert!(socket.text().await.starts_with("Hello from the server!"));

@@ -5,19 +5,12 @@ use std::time::Duration;
 
 use chapter_03::{Chat, ERROR_SIGN, HARD_FRAME_LIMIT, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
 use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
-use workbook_tests::{PATIENCE, Ws, eventually, http, start};
+use workbook_tests::{PATIENCE, Ws, eventually, page, start};
 
 #[tokio::test]
 async fn page_has_the_course_ids() {
     let address = start(chapter_03::app()).await;
-    let body = http()
-        .get(format!("http://{address}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = page(address, "/").await;
     for id in [
         "<form id=\"nick\">",
         "<form id=\"message\">",

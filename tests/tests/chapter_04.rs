@@ -4,17 +4,12 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use workbook_tests::{http, sio::Sio, start};
+use workbook_tests::{http, page, sio::Sio, start};
 
 #[tokio::test]
 async fn page_and_client_bundle_are_served() {
     let address = start(chapter_04::app()).await;
-    let page = http()
-        .get(format!("http://{address}/"))
-        .send()
-        .await
-        .unwrap();
-    let body = page.text().await.unwrap();
+    let body = page(address, "/").await;
     for part in [
         "<div id=\"welcome\">",
         "<div id=\"room\" hidden>",

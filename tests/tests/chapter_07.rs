@@ -1,18 +1,12 @@
 //! Chapter 7 serves one page; everything else happens in the browser (see the
 //! browser tests in tests/node/webrtc/).
 
-use workbook_tests::{http, start};
+use workbook_tests::{page, start};
 
 #[tokio::test]
 async fn the_page_has_the_course_ids_and_a_muted_own_video() {
     let address = start(chapter_07::app()).await;
-    let response = http()
-        .get(format!("http://{address}/"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body = response.text().await.unwrap();
+    let body = page(address, "/").await;
     for part in [
         "<div id=\"call\">",
         "<div id=\"myStream\">",

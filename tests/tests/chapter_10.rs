@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use workbook_tests::{Redis, sio::Sio, start};
 
 async fn server(redis: &Redis, name: &str) -> SocketAddr {
@@ -12,34 +12,13 @@ async fn server(redis: &Redis, name: &str) -> SocketAddr {
     start(app).await
 }
 
-/// Connects, reads the room list every newcomer gets, sets a nickname.
-async fn person(address: SocketAddr, nickname: &str) -> Sio {
-    let mut socket = Sio::connect(address).await;
-    socket.expect("room_change").await;
-    assert_eq!(
-        socket.call("nickname", &[json!(nickname)]).await,
-        [json!(nickname)]
-    );
-    socket
-}
-
-/// Reads events until `name` arrives; returns its arguments.
-async fn until(socket: &mut Sio, name: &str) -> Vec<Value> {
-    loop {
-        let (event, args) = socket.event().await;
-        if event == name {
-            return args;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_spans_both_servers() {
     let redis = Redis::start();
     let a = server(&redis, "A").await;
     let b = server(&redis, "B").await;
-    let mut ana = person(a, "Ana").await;
-    let mut ben = person(b, "Ben").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    let mut ben = Sio::chatter(b, "Ben").await;
 
     assert_eq!(
         ana.call("enter_room", &[json!("r")]).await,
@@ -50,20 +29,14 @@ async fn a_room_spans_both_servers() {
         ben.call("enter_room", &[json!("r")]).await,
         [json!("r"), json!(2)]
     );
-    assert_eq!(until(&mut ana, "welcome").await, [json!("Ben"), json!(2)]);
+    assert_eq!(ana.until("welcome").await, [json!("Ben"), json!(2)]);
 
     ben.call("new_message", &[json!("hello across"), json!("r")])
         .await;
-    assert_eq!(
-        until(&mut ana, "new_message").await,
-        [json!("Ben: hello across")]
-    );
+    assert_eq!(ana.until("new_message").await, [json!("Ben: hello across")]);
     ana.call("new_message", &[json!("hello back"), json!("r")])
         .await;
-    assert_eq!(
-        until(&mut ben, "new_message").await,
-        [json!("Ana: hello back")]
-    );
+    assert_eq!(ben.until("new_message").await, [json!("Ana: hello back")]);
 
     // A newcomer on server B sees the room that lives on both.
     let mut late = Sio::connect(b).await;
@@ -79,17 +52,17 @@ async fn an_abrupt_disconnect_on_one_server_updates_the_other() {
     let redis = Redis::start();
     let a = server(&redis, "A").await;
     let b = server(&redis, "B").await;
-    let mut ana = person(a, "Ana").await;
-    let mut ben = person(b, "Ben").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    let mut ben = Sio::chatter(b, "Ben").await;
     ana.call("enter_room", &[json!("r")]).await;
     ben.call("enter_room", &[json!("r")]).await;
     ben.call("enter_room", &[json!("only-ben")]).await;
-    until(&mut ana, "welcome").await;
+    ana.until("welcome").await;
 
     drop(ben); // no goodbye
-    assert_eq!(until(&mut ana, "bye").await, [json!("Ben"), json!(1)]);
+    assert_eq!(ana.until("bye").await, [json!("Ben"), json!(1)]);
     loop {
-        if until(&mut ana, "room_change").await == [json!(["r"])] {
+        if ana.until("room_change").await == [json!(["r"])] {
             break;
         }
     }
@@ -100,9 +73,9 @@ async fn redis_going_away_and_coming_back() {
     let mut redis = Redis::start();
     let a = server(&redis, "A").await;
     let b = server(&redis, "B").await;
-    let mut ana = person(a, "Ana").await;
-    let mut amy = person(a, "Amy").await;
-    let mut ben = person(b, "Ben").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    let mut amy = Sio::chatter(a, "Amy").await;
+    let mut ben = Sio::chatter(b, "Ben").await;
     for socket in [&mut ana, &mut amy, &mut ben] {
         socket.call("enter_room", &[json!("r")]).await;
     }
@@ -112,7 +85,7 @@ async fn redis_going_away_and_coming_back() {
     amy.call("new_message", &[json!("while Redis is away"), json!("r")])
         .await;
     assert_eq!(
-        until(&mut ana, "new_message").await,
+        ana.until("new_message").await,
         [json!("Amy: while Redis is away")]
     );
 
@@ -142,7 +115,7 @@ async fn redis_going_away_and_coming_back() {
         }
     }
     // And sizes count both servers again.
-    let mut cleo = person(b, "Cleo").await;
+    let mut cleo = Sio::chatter(b, "Cleo").await;
     assert_eq!(
         cleo.call("enter_room", &[json!("r")]).await,
         [json!("r"), json!(4)]

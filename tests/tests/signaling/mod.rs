@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use serde_json::{Value, json};
-use workbook_tests::{http, sio::Sio, start};
+use workbook_tests::{page, sio::Sio, start};
 
 fn offer() -> Value {
     json!({ "type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" })
@@ -40,14 +40,7 @@ async fn pair(address: SocketAddr, room: &str) -> (Sio, Sio) {
 
 pub async fn the_page_hands_over_the_ice_servers(app: Router) {
     let address = start(app).await;
-    let body = http()
-        .get(format!("http://{address}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = page(address, "/").await;
     // HTML-escaped inside the attribute; the browser unescapes it for JSON.parse.
     let attribute = "data-ice-servers=\"[{&#34;urls&#34;:&#34;stun:stun.example.test:3478&#34;}]\"";
     assert!(body.contains(attribute), "{body}");
