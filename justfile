@@ -23,25 +23,36 @@ run chapter: _cargo _browser-packages
     package=$(just _package {{ quote(chapter) }})
     exec cargo run --quiet --package "$package"
 
-# Run every test: Rust integration tests, Socket.IO client tests, browser tests
-test: _cargo _node _browser-packages _chromium _loopback-only
-    cargo test --workspace
-    cargo build --workspace --bins
-    node --test --test-concurrency=1 tests/node/*.test.mjs
-    just _webrtc-tests
-
-# The video chapters' browser tests, in a network namespace with nothing but loopback
-_webrtc-tests:
+# Run the tests: every chapter's, or one chapter's (`just test 5`: its Rust, Socket.IO client and browser tests)
+test chapter="": _cargo _node _browser-packages _chromium _loopback-only
     #!/usr/bin/env bash
     set -euo pipefail
-    tests="node --test --test-concurrency=1 tests/node/webrtc/*.test.mjs"
-    # WebRTC offers every address the machine has: keep the calls on loopback.
+    if [ -z {{ quote(chapter) }} ]; then
+        cargo test --workspace
+        cargo build --workspace --bins
+        just _node-tests chapters/*/tests/*.test.mjs tests/node/*.test.mjs
+    else
+        dir=$(just _dir {{ quote(chapter) }})
+        package=$(just _package {{ quote(chapter) }})
+        cargo test --package "$package"
+        cargo build --package "$package" --bins
+        shopt -s nullglob
+        tests=("$dir"/tests/*.test.mjs)
+        if [ ${#tests[@]} -gt 0 ]; then just _node-tests "${tests[@]}"; fi
+    fi
+
+# The Node tests (socket.io-client and Chromium), in a network namespace with nothing but
+# loopback: WebRTC offers every address the machine has, and the tests talk to loopback only.
+_node-tests +files:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tests="node --test --test-concurrency=1 {{ files }}"
     if [ "$(id -u)" -eq 0 ]; then namespace=(unshare --net); else namespace=(unshare --map-root-user --net); fi
     if "${namespace[@]}" true 2>/dev/null; then
         exec "${namespace[@]}" sh -c "ip link set lo up && exec $tests"
     fi
     echo "No network namespace here (are unprivileged user namespaces turned off?):" >&2
-    echo "running the WebRTC tests on this machine's own network instead." >&2
+    echo "running the Node tests on this machine's own network instead." >&2
     exec sh -c "$tests"
 
 # Rebuild and restart a chapter whenever its Rust code or templates change

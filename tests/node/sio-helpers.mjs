@@ -1,6 +1,6 @@
 // The Socket.IO client helpers of the Node tests, shared by socketio-client.test.mjs
-// (chapters 4-6, one server per test) and chapter-10.test.mjs (servers A and B, which
-// share their rooms through Redis).
+// (chapters 4-6, one server per test: `startChat`) and chapter 10 (servers A and B,
+// which share their rooms through Redis).
 //
 // How a test reads: `clients(t)` connects clients (the official socket.io-client, the
 // one a browser runs); every event a client receives is kept, in order, in its
@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import { io } from "socket.io-client";
-import { root } from "./helpers.mjs";
+import { root, startChapter } from "./helpers.mjs";
 
 /** How long anything that should happen may take. */
 export const PATIENCE = 5_000;
@@ -256,3 +256,35 @@ export function killTransport(socket) {
   // In Node the WebSocket transport is the `ws` package: terminate() destroys the TCP socket.
   socket.io.engine.transport.ws.terminate();
 }
+
+/**
+ * Starts chapter `number` for one test. Returns { server, connect, person, otherProcess,
+ * disconnected }: connect(options), person(nickname, options) and
+ * otherProcess(nickname, rooms) are those of `clients` (sio-helpers.mjs), on this
+ * server. When the test ends, every client is closed, then the server is stopped.
+ */
+export async function startChat(t, number, env = {}) {
+  // clients(t) first: the test's `after` hooks run in the order they were added.
+  const { connect, person, otherProcess } = clients(t);
+  const server = await startChapter(number, env);
+  t.after(() => server.stop());
+
+  /** Whether the server has logged the end of socket `id`'s disconnect handler (after its byes). */
+  const disconnected = (id) =>
+    stripAnsi(server.logs())
+      .split("\n")
+      .some((line) => line.includes("Disconnected from the Browser") && line.includes(id));
+
+  return {
+    server,
+    connect: (options) => connect(server, options),
+    person: (nickname, options) => person(server, nickname, options),
+    otherProcess: (nickname, rooms) => otherProcess(server, nickname, rooms),
+    disconnected,
+  };
+}
+
+export const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*m/g, "");
+
+/** The chapters' packet limit: a larger Socket.IO packet closes the connection. */
+export const MAX_PACKET_BYTES = 64 * 1024;

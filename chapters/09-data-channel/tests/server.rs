@@ -1,12 +1,11 @@
-//! The signaling relay of chapters 8 and 9 (their servers are the same): each test
-//! takes the chapter's application, and [`relay_tests!`] writes the `#[test]`s for one
-//! chapter.
+//! Chapter 9's signaling relay over real Socket.IO connections. The browser side
+//! is tested in `page.test.mjs`, beside this file.
 
 use std::net::SocketAddr;
 
-use axum::Router;
+use chapter_09::{IceServers, app, app_with};
 use serde_json::{Value, json};
-use workbook_tests::{page, sio::Sio, start};
+use test_support::{page, sio::Sio, start};
 
 fn offer() -> Value {
     json!({ "type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" })
@@ -38,8 +37,20 @@ async fn pair(address: SocketAddr, room: &str) -> (Sio, Sio) {
     (first, second)
 }
 
-pub async fn the_page_hands_over_the_ice_servers(app: Router) {
-    let address = start(app).await;
+#[test]
+fn ice_servers_must_be_a_list_of_objects_with_urls() {
+    assert!(IceServers::parse("[]").is_ok());
+    let turn = r#"[{"urls":["stun:a:1","turn:b:2"],"username":"u","credential":"c"}]"#;
+    assert!(IceServers::parse(turn).is_ok());
+    assert!(IceServers::parse("stun:a:1").is_err());
+    let error = IceServers::parse(r#"[{"url":"stun:a:1"}]"#).unwrap_err();
+    assert!(error.contains("no \"urls\""), "{error}");
+}
+
+#[tokio::test]
+async fn the_page_hands_over_the_ice_servers() {
+    let stun = IceServers::parse(r#"[{"urls":"stun:stun.example.test:3478"}]"#).unwrap();
+    let address = start(app_with(stun)).await;
     let body = page(address, "/").await;
     // HTML-escaped inside the attribute; the browser unescapes it for JSON.parse.
     let attribute = "data-ice-servers=\"[{&#34;urls&#34;:&#34;stun:stun.example.test:3478&#34;}]\"";
@@ -53,8 +64,9 @@ pub async fn the_page_hands_over_the_ice_servers(app: Router) {
     }
 }
 
-pub async fn offer_answer_and_ice_reach_only_the_other_peer(app: Router) {
-    let address = start(app).await;
+#[tokio::test]
+async fn offer_answer_and_ice_reach_only_the_other_peer() {
+    let address = start(app()).await;
     let (mut caller, mut callee) = pair(address, "call").await;
     let (mut other_a, mut other_b) = pair(address, "other-call").await;
 
@@ -74,8 +86,9 @@ pub async fn offer_answer_and_ice_reach_only_the_other_peer(app: Router) {
     other_b.expect_silence().await;
 }
 
-pub async fn a_third_person_is_told_the_room_is_full(app: Router) {
-    let address = start(app).await;
+#[tokio::test]
+async fn a_third_person_is_told_the_room_is_full() {
+    let address = start(app()).await;
     let (mut first, mut second) = pair(address, "duo").await;
     let mut third = Sio::connect(address).await;
     third.emit_with_ack("join_room", &[json!("duo")]).await;
@@ -89,8 +102,9 @@ pub async fn a_third_person_is_told_the_room_is_full(app: Router) {
     first.expect_silence().await;
 }
 
-pub async fn many_joining_at_once_still_makes_two(app: Router) {
-    let address = start(app).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_joining_at_once_still_makes_two() {
+    let address = start(app()).await;
     let mut sockets = Vec::new();
     for _ in 0..8 {
         sockets.push(Sio::connect(address).await);
@@ -117,8 +131,9 @@ pub async fn many_joining_at_once_still_makes_two(app: Router) {
     assert_eq!((inside, refused), (2, 6));
 }
 
-pub async fn leaving_is_announced_and_frees_the_place(app: Router) {
-    let address = start(app).await;
+#[tokio::test]
+async fn leaving_is_announced_and_frees_the_place() {
+    let address = start(app()).await;
     let (mut first, second) = pair(address, "r").await;
     drop(second); // closed tab: no goodbye
     assert_eq!(first.expect("bye").await, Vec::<Value>::new());
@@ -130,8 +145,9 @@ pub async fn leaving_is_announced_and_frees_the_place(app: Router) {
     first.expect("welcome").await;
 }
 
-pub async fn bad_input_gets_an_error_and_breaks_nothing(app: Router) {
-    let address = start(app).await;
+#[tokio::test]
+async fn bad_input_gets_an_error_and_breaks_nothing() {
+    let address = start(app()).await;
     let (mut caller, mut callee) = pair(address, "r").await;
     let huge_sdp = json!({ "type": "offer", "sdp": "a".repeat(33 * 1024) });
     let cases: Vec<(&str, Vec<Value>, &str)> = vec![
@@ -194,52 +210,3 @@ pub async fn bad_input_gets_an_error_and_breaks_nothing(app: Router) {
         assert_eq!(callee.expect("ice").await, [candidate()]);
     }
 }
-
-/// The tests above, for one chapter crate: `relay_tests!(chapter_08);`
-macro_rules! relay_tests {
-    ($chapter:ident) => {
-        use $chapter::{IceServers, app, app_with};
-
-        #[test]
-        fn ice_servers_must_be_a_list_of_objects_with_urls() {
-            assert!(IceServers::parse("[]").is_ok());
-            let turn = r#"[{"urls":["stun:a:1","turn:b:2"],"username":"u","credential":"c"}]"#;
-            assert!(IceServers::parse(turn).is_ok());
-            assert!(IceServers::parse("stun:a:1").is_err());
-            let error = IceServers::parse(r#"[{"url":"stun:a:1"}]"#).unwrap_err();
-            assert!(error.contains("no \"urls\""), "{error}");
-        }
-
-        #[tokio::test]
-        async fn the_page_hands_over_the_ice_servers() {
-            let stun = IceServers::parse(r#"[{"urls":"stun:stun.example.test:3478"}]"#).unwrap();
-            signaling::the_page_hands_over_the_ice_servers(app_with(stun)).await;
-        }
-
-        #[tokio::test]
-        async fn offer_answer_and_ice_reach_only_the_other_peer() {
-            signaling::offer_answer_and_ice_reach_only_the_other_peer(app()).await;
-        }
-
-        #[tokio::test]
-        async fn a_third_person_is_told_the_room_is_full() {
-            signaling::a_third_person_is_told_the_room_is_full(app()).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn many_joining_at_once_still_makes_two() {
-            signaling::many_joining_at_once_still_makes_two(app()).await;
-        }
-
-        #[tokio::test]
-        async fn leaving_is_announced_and_frees_the_place() {
-            signaling::leaving_is_announced_and_frees_the_place(app()).await;
-        }
-
-        #[tokio::test]
-        async fn bad_input_gets_an_error_and_breaks_nothing() {
-            signaling::bad_input_gets_an_error_and_breaks_nothing(app()).await;
-        }
-    };
-}
-pub(crate) use relay_tests;

@@ -2,7 +2,7 @@
 // The tests run in order and share the two pages, like one conversation.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter, waitForAnyText } from "./helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForAnyText } from "../../../tests/node/helpers.mjs";
 
 let server, browser, ana, bo;
 

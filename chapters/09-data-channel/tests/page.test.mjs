@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter, waitForAnyText, waitForText } from "../helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForAnyText, waitForText } from "../../../tests/node/helpers.mjs";
 
 const ROOM = "lesson";
 const WAITING = `Room ${ROOM}: waiting for someone to join…`;

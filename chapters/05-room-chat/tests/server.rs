@@ -2,7 +2,7 @@
 //! bad input.
 
 use serde_json::{Value, json};
-use workbook_tests::{sio::Sio, start};
+use test_support::{sio::Sio, start};
 
 /// Connects and enters `room` with `nickname`, waiting for each callback.
 async fn join(address: std::net::SocketAddr, nickname: &str, room: &str) -> Sio {

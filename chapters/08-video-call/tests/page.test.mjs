@@ -4,7 +4,7 @@
 // Chromium's fake camera and microphone. The tests run in order and share the call.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter, waitForText, waitUntilPlaying } from "../helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForText, waitUntilPlaying } from "../../../tests/node/helpers.mjs";
 
 // Three fake cameras, fake_device_0 to fake_device_2. This comes after the helpers'
 // plain `--use-fake-device-for-media-stream`, and the later flag wins. We switch to

@@ -2,7 +2,7 @@
 //! live server view, also when browsers vanish without a goodbye.
 
 use serde_json::json;
-use workbook_tests::{page, sio::Sio, start};
+use test_support::{page, sio::Sio, start};
 
 #[tokio::test]
 async fn sizes_for_the_joiner_and_the_others() {

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use workbook_tests::{http, page, sio::Sio, start};
+use test_support::{http, page, sio::Sio, start};
 
 #[tokio::test]
 async fn page_and_client_bundle_are_served() {

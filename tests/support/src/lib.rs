@@ -3,6 +3,9 @@
 
 pub mod sio;
 
+/// The WebSocket library the clients are built on, for its `Message` and close codes.
+pub use tokio_tungstenite::tungstenite;
+
 use std::{net::SocketAddr, time::Duration};
 
 use axum::Router;

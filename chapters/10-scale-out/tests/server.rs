@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, time::Duration};
 
 use serde_json::json;
-use workbook_tests::{Redis, sio::Sio, start};
+use test_support::{Redis, sio::Sio, start};
 
 async fn server(redis: &Redis, name: &str) -> SocketAddr {
     let app = chapter_10::app(&redis.url(), name)

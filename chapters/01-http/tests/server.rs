@@ -1,6 +1,6 @@
 //! Chapter 1 over real HTTP: the page, its files, the redirect, and statelessness.
 
-use workbook_tests::{http, start};
+use test_support::{http, start};
 
 #[tokio::test]
 async fn home_page_is_html_from_the_template() {
@@ -84,7 +84,7 @@ async fn static_files_come_from_public_and_node_modules() {
     assert_eq!(script.headers()["content-type"], "text/javascript");
     let on_disk = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../chapters/01-http/public/app.js"
+        "/public/app.js"
     ))
     .unwrap();
     assert_eq!(script.text().await.unwrap(), on_disk);

@@ -2,7 +2,7 @@
 // server calls showRoom(roomName) in the browser.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter, waitForText } from "./helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForText } from "../../../tests/node/helpers.mjs";
 
 let server, browser;
 const pages = [];

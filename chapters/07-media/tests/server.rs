@@ -1,7 +1,7 @@
 //! Chapter 7 serves one page; everything else happens in the browser (see the
 //! browser tests in tests/node/webrtc/).
 
-use workbook_tests::{page, start};
+use test_support::{page, start};
 
 #[tokio::test]
 async fn the_page_has_the_course_ids_and_a_muted_own_video() {

@@ -24,8 +24,8 @@ import {
   root,
   startServer,
   waitForText,
-} from "./helpers.mjs";
-import { PATIENCE, call, clients, eventually, killTransport, next, silence, until, upgraded } from "./sio-helpers.mjs";
+} from "../../../tests/node/helpers.mjs";
+import { PATIENCE, call, clients, eventually, killTransport, next, silence, until, upgraded } from "../../../tests/node/sio-helpers.mjs";
 
 /** The chapter's binary: `chapter-10` starts Redis and two servers, `chapter-10 serve` one server. */
 const BINARY = chapterBinary(10);

@@ -4,7 +4,7 @@
 // The tests run in order and share one page, like one visit.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter, waitForText, waitUntilPlaying } from "../helpers.mjs";
+import { launchBrowser, openPage, startChapter, waitForText, waitUntilPlaying } from "../../../tests/node/helpers.mjs";
 
 // Two fake cameras, named fake_device_0 and fake_device_1. This comes after the
 // helpers' plain `--use-fake-device-for-media-stream`, and the later flag wins.

@@ -1,7 +1,7 @@
 // Chapter 1 in a real browser: a form, a link, and a server that forgets you.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "./helpers.mjs";
+import { launchBrowser, openPage, startChapter } from "../../../tests/node/helpers.mjs";
 
 let server, browser, page;
 

@@ -3,7 +3,7 @@
 // and share the pages, like one session.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, roomChat, startChapter, waitForText } from "./helpers.mjs";
+import { launchBrowser, openPage, roomChat, startChapter, waitForText } from "../../../tests/node/helpers.mjs";
 
 const { enterRoom, lines, send, waitForLine, waitForRoomList } = roomChat;
 

@@ -1,7 +1,7 @@
 //! Chapter 2 over a real WebSocket: same URL as the page, greeting, echo.
 
-use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
-use workbook_tests::{Ws, page, start};
+use test_support::tungstenite::{Message, protocol::frame::coding::CloseCode};
+use test_support::{Ws, page, start};
 
 #[tokio::test]
 async fn the_same_url_is_a_page_or_a_websocket() {

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use chapter_03::{Chat, ERROR_SIGN, HARD_FRAME_LIMIT, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
-use tokio_tungstenite::tungstenite::{Message, protocol::frame::coding::CloseCode};
-use workbook_tests::{PATIENCE, Ws, eventually, page, start};
+use test_support::tungstenite::{Message, protocol::frame::coding::CloseCode};
+use test_support::{PATIENCE, Ws, eventually, page, start};
 
 #[tokio::test]
 async fn page_has_the_course_ids() {

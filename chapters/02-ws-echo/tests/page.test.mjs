@@ -1,7 +1,7 @@
 // Chapter 2 in a real browser: one WebSocket, and whatever you send comes back.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startChapter } from "./helpers.mjs";
+import { launchBrowser, openPage, startChapter } from "../../../tests/node/helpers.mjs";
 
 const GREETING = "Hello from the server! Send me something and I will send it back.";
 

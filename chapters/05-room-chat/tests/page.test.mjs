@@ -3,7 +3,7 @@
 // the pages, like one conversation.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, openPage, roomChat, startChapter, waitForText } from "./helpers.mjs";
+import { launchBrowser, openPage, roomChat, startChapter, waitForText } from "../../../tests/node/helpers.mjs";
 
 const { lines, send, waitForLine } = roomChat;
 

@@ -1,6 +1,0 @@
-//! Chapter 8's signaling relay over real Socket.IO connections (the same server as
-//! chapter 9; the browser side is tested in tests/node/webrtc/).
-
-mod signaling;
-
-signaling::relay_tests!(chapter_08);
