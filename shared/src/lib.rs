@@ -7,9 +7,16 @@
 //!   the port is taken);
 //! - [`page_files`]: the files a chapter page loads besides its HTML (the chapter's
 //!   `public/` folder, the workbook stylesheet, MVP.css);
-//! - [`socket_io::with_socket_io`]: Socket.IO in front of a chapter's pages, and its
-//!   browser bundle at `/socket.io/socket.io.js`; [`socket_io::InOrder`], which keeps
-//!   one browser's events in the order they were sent;
+//! - [`with_socket_io`]: Socket.IO in front of a chapter's pages, and its browser
+//!   bundle at `/socket.io/socket.io.js`; [`builder_with_limits`]: `SocketIo::builder()`
+//!   with the workbook's limits ([`MAX_PACKET_BYTES`], [`MAX_QUEUED_PACKETS`]);
+//! - [`input`]: checked input for the Socket.IO chapters: [`Room`], [`Nickname`],
+//!   [`ChatText`], the [`Checked`] extractor that refuses anything else with an `error`
+//!   event, and [`report`], which sends that event;
+//! - [`workarounds`], which a first reading can skip: [`InOrder`] (one browser's events
+//!   handled in the order they were sent), [`join_and_remember`] and
+//!   [`remembered_rooms`] (a socket's rooms, still known at its disconnect), and
+//!   [`NO_ARGUMENTS`] (an event or callback with no arguments);
 //! - `templates/base.html`: the page chrome that every chapter template extends.
 
 use std::{
@@ -20,9 +27,13 @@ use std::{
 };
 
 mod https;
+pub mod input;
 pub mod socket_io;
+pub mod workarounds;
 
-pub use socket_io::{InOrder, NO_ARGUMENTS, enter, rooms_entered, with_socket_io};
+pub use input::{ChatText, Checked, Nickname, Room, report};
+pub use socket_io::{MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, builder_with_limits, with_socket_io};
+pub use workarounds::{InOrder, NO_ARGUMENTS, join_and_remember, remembered_rooms};
 
 use axum::{Router, serve::ListenerExt};
 use axum_server::{accept::NoDelayAcceptor, tls_rustls::RustlsAcceptor};
