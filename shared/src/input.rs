@@ -29,7 +29,7 @@ pub const MAX_NICKNAME_CHARS: usize = 20;
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// A room name: trimmed, 1 to [`MAX_ROOM_NAME_CHARS`] characters, no control characters.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Room(String);
 
@@ -55,7 +55,7 @@ impl TryFrom<String> for Room {
 
 /// A nickname: trimmed, 1 to [`MAX_NICKNAME_CHARS`] letters, digits, spaces, `_`, `-`
 /// or `.` (so no nickname can look like a server notice).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Nickname(String);
 
@@ -90,7 +90,7 @@ impl Default for Nickname {
 }
 
 /// A chat message: not blank, at most [`MAX_MESSAGE_CHARS`] characters. Kept as sent.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ChatText(String);
 
@@ -110,8 +110,9 @@ impl TryFrom<String> for ChatText {
     }
 }
 
-/// What the three types share: read as `&str`, print as text, turn back into a
-/// `String` (serde's `into = "String"` sends them as plain strings).
+/// What the three types share: read as `&str`, print as text (`{:?}` quotes it, as for
+/// a `String`), turn back into a `String` (serde's `into = "String"` sends them as plain
+/// strings).
 macro_rules! text_type {
     ($($name:ident),*) => {$(
         impl Deref for $name {
@@ -123,6 +124,11 @@ macro_rules! text_type {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
             }
         }
         impl From<$name> for String {
@@ -184,9 +190,15 @@ impl fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-/// serde_json ends its messages with "at line 1 column 17": a place in socketioxide's
-/// own JSON, not in anything the learner wrote.
+/// serde's message in a learner's words. serde_json ends its messages with "at line 1
+/// column 17", a place in socketioxide's own JSON, not in anything the browser sent.
 fn without_position(message: &str) -> String {
+    if message.contains("first element not found") {
+        return "the event came without its argument".into();
+    }
+    if message.starts_with("trailing characters") {
+        return "the event came with too many arguments".into();
+    }
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),

@@ -12,22 +12,59 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
 use serde::Deserialize;
+use shared::{Checked, Room};
 use socketioxide::{
-    SocketIo,
-    extract::{AckSender, SocketRef, State, TryData},
+    extract::{AckSender, SocketRef, State},
     handler::ConnectHandler,
     socket::DisconnectReason,
 };
-use tracing::{info, warn};
+use tracing::info;
 
-/// Room names: 1 to 40 characters, no control characters.
-pub const MAX_ROOM_NAME_CHARS: usize = 40;
-/// The largest Socket.IO packet the server reads; a larger one closes the connection.
-pub const MAX_PACKET_BYTES: usize = 64 * 1024;
+/// The object the page sends: `{ payload: "room name" }`. Socket.IO turned it into
+/// JSON in the browser; serde turns it back into a struct here, and checks the name
+/// on the way (`Room`, in `shared::input`).
+#[derive(Deserialize)]
+#[serde(expecting = "{ payload: \"room name\" }")]
+struct EnterRoom {
+    payload: Room,
+}
 
-/// How long the server waits before calling the browser back (`ACK_DELAY_SECS`).
-#[derive(Clone, Copy)]
-struct AckDelay(Duration);
+/// `socket.emit("enter_room", { payload }, done)` in the browser lands here.
+///
+/// `done` is the browser's function. It cannot travel over the network: Socket.IO sends
+/// an id instead, and `done.send(..)` sends that id back with our answer, so the
+/// browser runs its function with the answer as argument.
+async fn enter_room(
+    socket: SocketRef,
+    Checked(EnterRoom { payload: room }): Checked<EnterRoom>,
+    done: AckSender,
+    State(AckDelay(delay)): State<AckDelay>,
+) {
+    socket.join(room.clone());
+    info!(id = %socket.id, "entered room {room}");
+
+    if !delay.is_zero() {
+        info!("waiting {delay:?} before calling the browser's function");
+        tokio::time::sleep(delay).await;
+    }
+    // Without a callback from the browser there is nothing to call: `send` does nothing.
+    let _ = done.send(&room);
+}
+
+/// Registers what this socket listens to. It runs as a connect *middleware*, which
+/// socketioxide finishes before it tells the browser "connected": no event can arrive
+/// before its listener exists.
+async fn listen(socket: SocketRef) -> Result<(), Infallible> {
+    socket.on("enter_room", enter_room);
+    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
+        info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");
+    });
+    Ok(())
+}
+
+async fn connected(socket: SocketRef) {
+    info!(id = %socket.id, "Connected to Browser ✅");
+}
 
 pub fn app() -> Router {
     let seconds = std::env::var("ACK_DELAY_SECS")
@@ -36,12 +73,14 @@ pub fn app() -> Router {
     app_with_ack_delay(Duration::from_secs(seconds.unwrap_or(0)))
 }
 
+/// How long the server waits before calling the browser back (`ACK_DELAY_SECS`).
+#[derive(Clone, Copy)]
+struct AckDelay(Duration);
+
 /// The application, waiting `delay` before each callback (the tests set it directly).
 pub fn app_with_ack_delay(delay: Duration) -> Router {
-    let (socket_io, io) = SocketIo::builder()
-        // Long polling and WebSocket each have their own limit.
-        .max_payload(MAX_PACKET_BYTES as u64)
-        .ws_max_message_size(MAX_PACKET_BYTES)
+    // `builder_with_limits`: `SocketIo::builder()` with the workbook's packet limits.
+    let (socket_io, io) = shared::builder_with_limits()
         .with_state(AckDelay(delay))
         .build_layer();
     io.ns("/", connected.with(listen));
@@ -60,79 +99,4 @@ struct Home;
 
 async fn home() -> Home {
     Home
-}
-
-/// Registers what this socket listens to. It runs as a connect *middleware*, which
-/// socketioxide finishes before it tells the browser "connected": no event can arrive
-/// before its listener exists.
-async fn listen(socket: SocketRef) -> Result<(), Infallible> {
-    socket.on("enter_room", enter_room);
-    socket.on_disconnect(async |socket: SocketRef, reason: DisconnectReason| {
-        info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");
-    });
-    Ok(())
-}
-
-async fn connected(socket: SocketRef) {
-    info!(id = %socket.id, "Connected to Browser ✅");
-}
-
-/// The object the page sends: `{ payload: "room name" }`. Socket.IO turned it into
-/// JSON in the browser; serde turns it back into a struct here.
-#[derive(Deserialize)]
-struct EnterRoom {
-    payload: String,
-}
-
-/// `socket.emit("enter_room", { payload }, done)` in the browser lands here.
-///
-/// `done` is the browser's function. It cannot travel over the network: Socket.IO sends
-/// an id instead, and `done.send(..)` sends that id back with our answer, so the
-/// browser runs its function with the answer as argument.
-async fn enter_room(
-    socket: SocketRef,
-    TryData(message): TryData<EnterRoom>,
-    done: AckSender,
-    State(AckDelay(delay)): State<AckDelay>,
-) {
-    let room = match message {
-        Ok(EnterRoom { payload }) => room_name(&payload),
-        Err(error) => Err(format!("expected {{ payload: \"room name\" }} ({error})")),
-    };
-    let room = match room {
-        Ok(room) => room,
-        Err(error) => return report(&socket, "enter_room", &error),
-    };
-    socket.join(room.clone());
-    info!(id = %socket.id, "entered room {room}");
-
-    if !delay.is_zero() {
-        info!("waiting {delay:?} before calling the browser's function");
-        tokio::time::sleep(delay).await;
-    }
-    // Without a callback from the browser there is nothing to call: `send` does nothing.
-    let _ = done.send(&room);
-}
-
-/// Checks a room name: trimmed, 1 to [`MAX_ROOM_NAME_CHARS`] characters.
-fn room_name(name: &str) -> Result<String, String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err("the room name is empty".into());
-    }
-    if name.chars().count() > MAX_ROOM_NAME_CHARS {
-        return Err(format!(
-            "the room name is too long (at most {MAX_ROOM_NAME_CHARS} characters)"
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err("the room name has control characters".into());
-    }
-    Ok(name.to_owned())
-}
-
-/// Tells this browser alone what was wrong, with an `error` event.
-fn report(socket: &SocketRef, event: &str, error: &str) {
-    warn!(id = %socket.id, "bad {event}: {error}");
-    let _ = socket.emit("error", &format!("{event}: {error}"));
 }

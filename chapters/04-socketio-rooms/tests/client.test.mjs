@@ -64,7 +64,7 @@ describe("chapter 4: enter_room with an object and a callback", () => {
   test("bad input gets an error event, and the next good event still works", async (t) => {
     const { connect, server } = await start(t, 4);
     const ana = await connect();
-    const shape = /^enter_room: expected \{ payload: "room name" \} \(.+\)$/;
+    const shape = /^enter_room: (invalid type: .+|missing field `payload`|the event came without its argument)$/;
     const cases = [
       ["a string instead of an object", ["kitchen"], shape],
       ["a number as payload", [{ payload: 42 }], shape],
