@@ -29,7 +29,7 @@ pub const MAX_NICKNAME_CHARS: usize = 20;
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// A room name: trimmed, 1 to [`MAX_ROOM_NAME_CHARS`] characters, no control characters.
-#[derive(Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Room(String);
 
@@ -55,7 +55,7 @@ impl TryFrom<String> for Room {
 
 /// A nickname: trimmed, 1 to [`MAX_NICKNAME_CHARS`] letters, digits, spaces, `_`, `-`
 /// or `.` (so no nickname can look like a server notice).
-#[derive(Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Nickname(String);
 
