@@ -7,11 +7,20 @@
 //! `ConnectionManager`, which reconnects and subscribes again to every channel, and
 //! [`RedisLink::watch`] checks on Redis every second so that the reconnection happens
 //! at once and the outage shows in the log.
+//!
+//! While Redis is away, this driver answers as if this server were alone: a publish is
+//! dropped at once (socketioxide-redis would otherwise skip the local delivery too,
+//! after waiting for Redis), and the count of servers is one (so no question waits for
+//! answers that cannot come). People on the same server go on chatting without delay;
+//! what crosses between servers is lost until Redis is back.
 
 use std::{
     collections::HashMap,
     convert::Infallible,
-    sync::{Arc, RwLock},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -30,6 +39,8 @@ type Subscribers = Arc<RwLock<HashMap<String, mpsc::Sender<ChanItem>>>>;
 pub struct RedisLink {
     connection: ConnectionManager,
     subscribers: Subscribers,
+    /// False from the first failed command until a check finds Redis again.
+    reachable: Arc<AtomicBool>,
 }
 
 /// How long one Redis command may take while Redis is away before it fails.
@@ -64,32 +75,40 @@ impl RedisLink {
         Ok(Self {
             connection,
             subscribers,
+            reachable: Arc::new(AtomicBool::new(true)),
         })
+    }
+
+    fn reachable(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
+    }
+
+    /// A command failed: from now on, answer as if alone until [`RedisLink::watch`]
+    /// finds Redis again.
+    fn lost(&self, error: &RedisError) {
+        if self.reachable.swap(false, Ordering::Relaxed) {
+            warn!(
+                "Redis is unreachable ({error}). Each server goes on serving its own \
+                 browsers; what crosses between servers is lost until Redis is back."
+            );
+        }
     }
 
     /// Checks on Redis every second, for as long as the server runs: a failed check
     /// makes the connection manager reconnect (and subscribe again), and the log says
     /// when Redis goes away and when it is back.
     pub async fn watch(self) {
-        let mut reachable = true;
         loop {
             tokio::time::sleep(Duration::from_secs(1)).await;
             let answer: Result<String, RedisError> = redis::cmd("PING")
                 .query_async(&mut self.connection.clone())
                 .await;
-            match (reachable, answer) {
-                (true, Err(error)) => {
-                    warn!(
-                        "Redis is unreachable ({error}). Each server goes on serving its own \
-                         browsers; what crosses between servers is lost until Redis is back."
-                    );
-                    reachable = false;
-                }
-                (false, Ok(_)) => {
+            match answer {
+                Err(error) => self.lost(&error),
+                Ok(_) if !self.reachable.swap(true, Ordering::Relaxed) => {
                     info!("Redis is back: the servers share rooms again.");
-                    reachable = true;
                 }
-                _ => {}
+                Ok(_) => {}
             }
         }
     }
@@ -120,12 +139,20 @@ fn deliver(push: PushInfo, subscribers: &Subscribers) {
 impl Driver for RedisLink {
     type Error = RedisError;
 
+    /// Never fails: while Redis is away the message is dropped, so that the adapter
+    /// still delivers it to this server's own browsers.
     async fn publish(&self, channel: String, message: Vec<u8>) -> Result<(), RedisError> {
-        let _listeners: usize = redis::cmd("PUBLISH")
+        if !self.reachable() {
+            return Ok(());
+        }
+        let sent: Result<usize, RedisError> = redis::cmd("PUBLISH")
             .arg(channel)
             .arg(message)
             .query_async(&mut self.connection.clone())
-            .await?;
+            .await;
+        if let Err(error) = sent {
+            self.lost(&error);
+        }
         Ok(())
     }
 
@@ -148,12 +175,23 @@ impl Driver for RedisLink {
         self.connection.clone().unsubscribe(channel).await
     }
 
+    /// While Redis is away, this server counts itself only: the adapter then waits
+    /// for no answers from the others.
     async fn num_serv(&self, channel: &str) -> Result<u16, RedisError> {
-        let (_channel, count): (String, u16) = redis::cmd("PUBSUB")
+        if !self.reachable() {
+            return Ok(1);
+        }
+        let counted: Result<(String, u16), RedisError> = redis::cmd("PUBSUB")
             .arg("NUMSUB")
             .arg(channel)
             .query_async(&mut self.connection.clone())
-            .await?;
-        Ok(count)
+            .await;
+        match counted {
+            Ok((_channel, count)) => Ok(count),
+            Err(error) => {
+                self.lost(&error);
+                Ok(1)
+            }
+        }
     }
 }
