@@ -82,11 +82,8 @@ async fn static_files_come_from_public_and_node_modules() {
         .unwrap();
     assert_eq!(script.status(), 200);
     assert_eq!(script.headers()["content-type"], "text/javascript");
-    let on_disk = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/public/app.js"
-    ))
-    .unwrap();
+    let on_disk =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/public/app.js")).unwrap();
     assert_eq!(script.text().await.unwrap(), on_disk);
 
     for path in ["/assets/workbook.css", "/vendor/mvp.css"] {

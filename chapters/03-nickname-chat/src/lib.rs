@@ -5,8 +5,6 @@
 //! <http://localhost:3000> in two tabs, and read `notes/03-nickname-chat.md` beside this
 //! file.
 
-use std::time::Duration;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
@@ -14,36 +12,20 @@ use axum::{
     extract::{
         State,
         ws::{
-            CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code,
-            rejection::WebSocketUpgradeRejection,
+            Message, Utf8Bytes, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection,
         },
     },
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use serde::Deserialize;
+use shared::input::Nickname;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tracing::{info, warn};
 
-/// The longest chat frame, in bytes. A longer one gets an error back; the connection
-/// stays open.
-pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Frames longer than this are not even read: the connection is closed (WebSocket close
-/// code 1009, "message too big").
-pub const HARD_FRAME_LIMIT: usize = 1024 * 1024;
-/// Nicknames: 1 to 20 letters, digits, spaces, `_`, `-` or `.`.
-pub const MAX_NICKNAME_CHARS: usize = 20;
-/// How many messages a browser may fall behind the others before it is dropped.
-pub const MAX_BEHIND: usize = 256;
-/// Bytes read from the network at a time, per connection. The library's default
-/// (128 KiB) suits bulk transfers; chat lines are small, and the buffer is kept for as
-/// long as the connection lives (`just bench` measures the difference).
-const READ_BUFFER_BYTES: usize = 4 * 1024;
-/// How long one send to a browser may take before we give up on that browser.
-const SEND_TIMEOUT: Duration = Duration::from_secs(5);
-/// Every error line starts with this sign. No nickname can contain it, so nobody can
-/// pretend to be the server.
-pub const ERROR_SIGN: &str = "⚠️";
+mod limits;
+pub use limits::{ERROR_SIGN, HARD_FRAME_LIMIT, MAX_BEHIND, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
+use limits::{MessageText, READ_BUFFER_BYTES};
 
 /// What every connection shares: the feed of chat lines. Each connection subscribes to
 /// it; a connection that ends drops its subscription, so nobody has to clean up a list
@@ -110,13 +92,15 @@ async fn home(
 
 /// What a browser may send: the course's `{"type": ..., "payload": ...}` JSON.
 ///
-/// serde picks the variant from `type` and checks that `payload` is a string. A `match`
-/// on this enum handles each kind once: one message cannot fall through into another.
+/// serde picks the variant from `type` and reads `payload` into that variant's type,
+/// which checks it: a blank message or a bad nickname is refused before any handler
+/// runs. A `match` on this enum handles each kind once: one message cannot fall through
+/// into another.
 #[derive(Deserialize)]
 #[serde(tag = "type", content = "payload", rename_all = "snake_case")]
 enum FromBrowser {
-    NewMessage(String),
-    Nickname(String),
+    NewMessage(MessageText),
+    Nickname(Nickname),
 }
 
 /// One browser's connection, from hello to goodbye.
@@ -125,36 +109,36 @@ enum FromBrowser {
 /// the feed to pass on to it. One task per browser, and no lock anywhere: the feed is the
 /// only thing connections share.
 async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<Utf8Bytes>) {
-    let mut nickname = String::from("Anon");
+    let mut nickname = Nickname::default();
     info!(peers = chat.peers(), "Connected to Browser ✅");
 
     loop {
         // Whichever comes first decides what, if anything, we send to this browser.
         let outgoing = tokio::select! {
             frame = socket.recv() => match frame {
-                Some(Ok(Message::Text(text))) => match handle(&text, &mut nickname, &chat) {
-                    Ok(()) => continue,
-                    Err(error) => error_line(&error),
+                Some(Ok(Message::Text(text))) => match limits::read_frame(&text) {
+                    Ok(message) => {
+                        handle(message, &mut nickname, &chat);
+                        continue;
+                    }
+                    Err(refusal) => limits::error_line(&refusal),
                 },
                 Some(Ok(Message::Binary(_))) => {
-                    error_line("binary frames are not understood: send JSON text")
+                    limits::error_line("binary frames are not understood: send JSON text")
                 }
                 // The library answers pings, and answers a close frame before `recv`
                 // returns `None`.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => continue,
-                // A frame over HARD_FRAME_LIMIT (or a broken connection): say why we
-                // close, with the standard code for "message too big".
+                // A frame over HARD_FRAME_LIMIT, or a broken connection.
                 Some(Err(error)) => {
                     warn!(%nickname, "closing the connection: {error}");
-                    Message::Close(Some(CloseFrame {
-                        code: close_code::SIZE,
-                        reason: "message too big".into(),
-                    }))
+                    limits::message_too_big()
                 }
                 None => break,
             },
             line = feed.recv() => match line {
                 Ok(line) => Message::Text(line),
+                // More than MAX_BEHIND lines behind: the others do not wait for it.
                 Err(RecvError::Lagged(missed)) => {
                     warn!(%nickname, missed, "a browser fell too far behind: dropping it");
                     break;
@@ -162,15 +146,12 @@ async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<U
                 Err(RecvError::Closed) => break,
             },
         };
-        // Every send has a time limit: a browser that stops reading is dropped.
+        // Everything this browser gets leaves through this one send, with one time limit.
+        // After a close frame there is nothing more to say.
         let closing = matches!(outgoing, Message::Close(_));
-        match tokio::time::timeout(SEND_TIMEOUT, socket.send(outgoing)).await {
-            Ok(Ok(())) if !closing => {}
-            Ok(_sent_close_or_failed) => break,
-            Err(_timed_out) => {
-                warn!(%nickname, "a browser stopped reading for {SEND_TIMEOUT:?}: dropping it");
-                break;
-            }
+        let sent = limits::send_in_time(&mut socket, outgoing, &nickname).await;
+        if closing || !sent {
+            break;
         }
     }
     // Dropping `feed` here takes this browser off the list of peers.
@@ -178,56 +159,20 @@ async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<U
     info!(%nickname, peers = chat.peers(), "Disconnected from the Browser ❌");
 }
 
-/// Acts on one text frame. An `Err` is the sentence to send back to this browser alone.
-fn handle(text: &str, nickname: &mut String, chat: &Chat) -> Result<(), String> {
-    if text.len() > MAX_FRAME_BYTES {
-        return Err(format!(
-            "message too long: {} bytes, the limit is {MAX_FRAME_BYTES}",
-            text.len()
-        ));
-    }
-    let message: FromBrowser = serde_json::from_str(text)
-        .map_err(|error| format!("could not read your message ({error}); send {{\"type\": \"new_message\" or \"nickname\", \"payload\": \"text\"}}"))?;
+/// Acts on one message from this browser. `limits::read_frame` has checked it already,
+/// so nothing here can go wrong.
+fn handle(message: FromBrowser, nickname: &mut Nickname, chat: &Chat) {
     match message {
-        FromBrowser::NewMessage(payload) => {
-            if payload.trim().is_empty() {
-                return Err("empty message: write something first".into());
-            }
+        FromBrowser::NewMessage(text) => {
             // Formatted once; every subscriber gets a cheap reference-counted copy.
-            let line = Utf8Bytes::from(format!("{nickname}: {payload}"));
+            let line = Utf8Bytes::from(format!("{nickname}: {text}"));
             // `send` never waits for slow readers, and only fails when nobody is
             // subscribed, which cannot be while this connection is.
             let _ = chat.feed.send(line);
         }
-        FromBrowser::Nickname(name) => {
-            let name = valid_nickname(&name)?;
-            info!("{nickname} is now called {name}");
-            *nickname = name;
+        FromBrowser::Nickname(new_nickname) => {
+            info!("{nickname} is now called {new_nickname}");
+            *nickname = new_nickname;
         }
     }
-    Ok(())
-}
-
-/// Checks a nickname against the rules of [`MAX_NICKNAME_CHARS`].
-fn valid_nickname(name: &str) -> Result<String, String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err("empty nickname: choose one with at least one letter".into());
-    }
-    if name.chars().count() > MAX_NICKNAME_CHARS {
-        return Err(format!(
-            "nickname too long: at most {MAX_NICKNAME_CHARS} characters"
-        ));
-    }
-    let allowed = |c: char| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.');
-    if !name.chars().all(allowed) {
-        return Err("a nickname may hold letters, digits, spaces, '_', '-' and '.' only".into());
-    }
-    Ok(name.to_owned())
-}
-
-/// An error line for this browser alone.
-fn error_line(error: &str) -> Message {
-    warn!("bad input: {error}");
-    Message::text(format!("{ERROR_SIGN} {error}"))
 }

@@ -76,7 +76,7 @@ test("an invalid nickname gets an error on that page only", async () => {
 
   const errors = await ana.locator("ul.messages li.error").allTextContents();
   assert.deepEqual(errors, [
-    "⚠️ nickname too long: at most 20 characters",
+    "⚠️ the nickname is too long (at most 20 characters)",
     "⚠️ a nickname may hold letters, digits, spaces, '_', '-' and '.' only",
   ]);
   assert.equal(await bo.locator("ul.messages li.error").count(), 0);
