@@ -193,7 +193,10 @@ async fn announce<A: Adapter>(io: SocketIo<A>, changes: Changes) {
         changes.0.notified().await;
         let _ = io.emit("room_change", &open_rooms(&io).await).await;
         if let Some(admin) = io.of("/admin") {
-            let _ = admin.emit("server_view", &server_view(&io).await).await;
+            // The picture is of this server's browsers: it goes to this server's
+            // `/admin` pages only, not through Redis to every server's.
+            let view = server_view(&io).await;
+            let _ = admin.local().emit("server_view", &view).await;
         }
     }
 }

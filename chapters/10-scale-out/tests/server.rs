@@ -121,3 +121,42 @@ async fn redis_going_away_and_coming_back() {
         [json!("r"), json!(4)]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_server_view_shows_its_own_browsers_only() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut admin_a = Sio::connect_to(a, "/admin").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    ana.call("enter_room", &[json!("kitchen")]).await;
+    let ana_only = json!({
+        "connected": 1,
+        "rooms": [{ "name": "kitchen", "members": ["Ana"] }],
+        "lobby": [],
+    });
+    while admin_a.expect("server_view").await != [ana_only.clone()] {}
+
+    // Ben enters the same room on server B: B announces its own picture, which must
+    // not reach A's view.
+    let mut admin_b = Sio::connect_to(b, "/admin").await;
+    let mut ben = Sio::chatter(b, "Ben").await;
+    ben.call("enter_room", &[json!("kitchen")]).await;
+    let ben_only = json!({
+        "connected": 1,
+        "rooms": [{ "name": "kitchen", "members": ["Ben"] }],
+        "lobby": [],
+    });
+    while admin_b.expect("server_view").await != [ben_only.clone()] {}
+    // Whatever A's view hears meanwhile is still A's own picture.
+    while let Ok((event, view)) =
+        tokio::time::timeout(Duration::from_millis(500), admin_a.event()).await
+    {
+        assert_eq!(event, "server_view");
+        assert_eq!(
+            view,
+            [ana_only.clone()],
+            "server A's view shows a browser of B"
+        );
+    }
+}
