@@ -31,6 +31,8 @@ test chapter="": _cargo _node _browser-packages _chromium _loopback-only
         cargo test --workspace
         cargo build --workspace --bins
         just _node-tests chapters/*/tests/*.test.mjs tests/node/*.test.mjs
+        # Each chapter's exercise: its steps fail on the starter and pass on the chapter.
+        node tests/exercises/proof.mjs
     else
         dir=$(just _dir {{ quote(chapter) }})
         package=$(just _package {{ quote(chapter) }})
@@ -54,6 +56,30 @@ _node-tests +files:
     echo "No network namespace here (are unprivileged user namespaces turned off?):" >&2
     echo "running the Node tests on this machine's own network instead." >&2
     exec sh -c "$tests"
+
+# Start chapter N's exercise: its lesson is taken out of the code, for you to write (`just exercise 3`)
+exercise chapter: _cargo _node _browser-packages
+    @node tests/exercises/exercise.mjs start {{ quote(chapter) }}
+
+# Check your exercise with the chapter's own tests: `just check 3`, `just check 3 --watch`, `--verbose`
+check chapter *options: _cargo _node _browser-packages
+    @node tests/exercises/exercise.mjs check {{ quote(chapter) }} {{ options }}
+
+# The next hint for the first step that fails (each one more precise)
+hint chapter: _node _browser-packages
+    @node tests/exercises/exercise.mjs hint {{ quote(chapter) }}
+
+# The chapter as published, beside yours: your attempt is saved as a patch first
+solution chapter: _node _browser-packages
+    @node tests/exercises/exercise.mjs solution {{ quote(chapter) }}
+
+# Put a chapter back as published, to start over: your attempt is saved as a patch first
+reset chapter: _node _browser-packages
+    @node tests/exercises/exercise.mjs reset {{ quote(chapter) }}
+
+# Every chapter's exercise: not started, N of M steps, or done
+progress: _node _browser-packages
+    @node tests/exercises/exercise.mjs progress
 
 # Rebuild and restart a chapter whenever its Rust code or templates change
 watch chapter: _cargo _browser-packages
@@ -122,7 +148,7 @@ _node:
 _browser-packages:
     #!/usr/bin/env bash
     set -euo pipefail
-    if [ ! -d node_modules/mvp.css ] || [ ! -d node_modules/socket.io-client ]; then
+    if [ ! -d node_modules/mvp.css ] || [ ! -d node_modules/socket.io-client ] || [ ! -d node_modules/smol-toml ]; then
         if command -v npm >/dev/null; then
             echo "Installing the pages' npm packages (npm ci)..."
             npm ci --no-audit --no-fund

@@ -11,7 +11,8 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /** The chapter's binary, built by `cargo build --workspace --bins` (part of `just test`). */
 export function chapterBinary(number) {
-  return path.join(root, "target/debug", `chapter-${String(number).padStart(2, "0")}`);
+  const target = process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, "target");
+  return path.join(target, "debug", `chapter-${String(number).padStart(2, "0")}`);
 }
 
 /**

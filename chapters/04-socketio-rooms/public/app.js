@@ -17,8 +17,10 @@ function showRoom(roomName) {
 function handleRoomSubmit(event) {
   event.preventDefault();
   const input = form.querySelector("input");
+  // Step 2: emit `enter_room` with { payload } and `showRoom` as the callback.
   // Any event name, an object as argument, and a function last: the callback.
   socket.emit("enter_room", { payload: input.value }, showRoom);
+  // (end of step 2)
   input.value = "";
 }
 

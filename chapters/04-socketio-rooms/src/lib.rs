@@ -40,6 +40,7 @@ async fn enter_room(
     done: AckSender,
     State(AckDelay(delay)): State<AckDelay>,
 ) {
+    // Step 1: join the room, then call the browser's function with the room's name.
     socket.join(room.clone());
     info!(id = %socket.id, "entered room {room}");
 
@@ -49,6 +50,7 @@ async fn enter_room(
     }
     // Without a callback from the browser there is nothing to call: `send` does nothing.
     let _ = done.send(&room);
+    // (end of step 1)
 }
 
 /// Registers what this socket listens to. It runs as a connect *middleware*, which
