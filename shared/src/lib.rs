@@ -10,9 +10,11 @@
 //! - [`with_socket_io`]: Socket.IO in front of a chapter's pages, and its browser
 //!   bundle at `/socket.io/socket.io.js`; [`builder_with_limits`]: `SocketIo::builder()`
 //!   with the workbook's limits ([`MAX_PACKET_BYTES`], [`MAX_QUEUED_PACKETS`]);
-//! - [`input`]: checked input for the Socket.IO chapters: [`Room`], [`Nickname`],
-//!   [`ChatText`], the [`Checked`] extractor that refuses anything else with an `error`
-//!   event, and [`report`], which sends that event;
+//! - [`input`]: checked input: [`Room`], [`Nickname`], [`ChatText`] (with their
+//!   limits [`input::MAX_ROOM_NAME_CHARS`], [`input::MAX_NICKNAME_CHARS`],
+//!   [`input::MAX_MESSAGE_CHARS`]), the [`Checked`] extractor that refuses anything else
+//!   with an `error` event (its error type is [`input::Refused`]), and [`report`],
+//!   which sends that event;
 //! - [`workarounds`], which a first reading can skip: [`InOrder`] (one browser's events
 //!   handled in the order they were sent), [`join_and_remember`] and
 //!   [`remembered_rooms`] (a socket's rooms, still known at its disconnect), and
