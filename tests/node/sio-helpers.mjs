@@ -1,5 +1,5 @@
-// The Socket.IO client helpers of the Node tests, shared by socketio-client.test.mjs
-// (chapters 4-6, one server per test: `startChat`) and chapter 10 (servers A and B,
+// The Socket.IO client helpers of the Node tests, shared by the chapters' client.test.mjs:
+// chapters 4-6 (one server per test: `startChat`) and chapter 10 (servers A and B,
 // which share their rooms through Redis).
 //
 // How a test reads: `clients(t)` connects clients (the official socket.io-client, the

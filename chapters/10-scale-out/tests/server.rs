@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use test_support::{Redis, sio::Sio, start};
 
 async fn server(redis: &Redis, name: &str) -> SocketAddr {
@@ -153,10 +153,210 @@ async fn each_server_view_shows_its_own_browsers_only() {
         tokio::time::timeout(Duration::from_millis(500), admin_a.event()).await
     {
         assert_eq!(event, "server_view");
+        assert_eq!(view, [&ana_only], "server A's view shows a browser of B");
+    }
+}
+
+/// The next event other than `room_change` (which everyone gets on every change), which
+/// must be `name`; returns its arguments.
+async fn expect(socket: &mut Sio, name: &str) -> Vec<Value> {
+    loop {
+        let (event, args) = socket.event().await;
+        if event != "room_change" {
+            assert_eq!(event, name, "expected event {name}, got {event} {args:?}");
+            return args;
+        }
+    }
+}
+
+/// Asserts that no event other than `room_change` arrives for a short while.
+async fn quiet(socket: &mut Sio) {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok((event, args)) = tokio::time::timeout_at(deadline, socket.event()).await {
         assert_eq!(
-            view,
-            [ana_only.clone()],
-            "server A's view shows a browser of B"
+            event, "room_change",
+            "expected silence, got {event} {args:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_lists_and_sizes_follow_across_servers() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    let mut bea = Sio::chatter(b, "Bea").await;
+    ana.call("enter_room", &[json!("harbor")]).await;
+    bea.until_rooms(&["harbor"]).await;
+    bea.call("enter_room", &[json!("harbor")]).await;
+    assert_eq!(expect(&mut ana, "welcome").await, [json!("Bea"), json!(2)]);
+
+    // A rename on B shows in the next message on A.
+    assert_eq!(
+        bea.call("nickname", &[json!("Beatrix")]).await,
+        [json!("Beatrix")]
+    );
+    bea.call("new_message", &[json!("renamed"), json!("harbor")])
+        .await;
+    assert_eq!(
+        expect(&mut ana, "new_message").await,
+        [json!("Beatrix: renamed")]
+    );
+    // A room opened on B joins the list on both servers, sorted by name.
+    assert_eq!(
+        bea.call("enter_room", &[json!("attic")]).await,
+        [json!("attic"), json!(1)]
+    );
+    ana.until_rooms(&["attic", "harbor"]).await;
+    bea.until_rooms(&["attic", "harbor"]).await;
+    // Entering a room again: the size of both servers, and no second welcome.
+    assert_eq!(
+        bea.call("enter_room", &[json!("harbor")]).await,
+        [json!("harbor"), json!(2)]
+    );
+    // The attic did not reach the harbor, and nobody heard their own message.
+    quiet(&mut ana).await;
+    quiet(&mut bea).await;
+
+    // A third person, on A: three in the room, on both servers.
+    let mut cy = Sio::chatter(a, "Cy").await;
+    assert_eq!(
+        cy.call("enter_room", &[json!("harbor")]).await,
+        [json!("harbor"), json!(3)]
+    );
+    assert_eq!(expect(&mut ana, "welcome").await, [json!("Cy"), json!(3)]);
+    assert_eq!(expect(&mut bea, "welcome").await, [json!("Cy"), json!(3)]);
+    cy.call("new_message", &[json!("three of us"), json!("harbor")])
+        .await;
+    assert_eq!(
+        expect(&mut ana, "new_message").await,
+        [json!("Cy: three of us")]
+    );
+    assert_eq!(
+        expect(&mut bea, "new_message").await,
+        [json!("Cy: three of us")]
+    );
+
+    // Bea leaves B: the attic closes with her, the harbor stays open.
+    bea.close().await;
+    assert_eq!(expect(&mut ana, "bye").await, [json!("Beatrix"), json!(2)]);
+    assert_eq!(expect(&mut cy, "bye").await, [json!("Beatrix"), json!(2)]);
+    ana.until_rooms(&["harbor"]).await;
+    cy.until_rooms(&["harbor"]).await;
+    quiet(&mut ana).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_goodbye_on_either_server_is_heard_on_both() {
+    // A disconnect packet (41), then the connection closes, as socket.disconnect() in a
+    // browser. Sixty people, one after the other, alternately on B and A, enter a room
+    // with Ana (on A) and Bo (on B) and a room of their own, and leave that way.
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    let mut bo = Sio::chatter(b, "Bo").await;
+    ana.call("enter_room", &[json!("porch")]).await;
+    bo.until_rooms(&["porch"]).await;
+    assert_eq!(
+        bo.call("enter_room", &[json!("porch")]).await,
+        [json!("porch"), json!(2)]
+    );
+    assert_eq!(expect(&mut ana, "welcome").await, [json!("Bo"), json!(2)]);
+    for i in 0..60 {
+        let (address, name) = if i % 2 == 0 { (b, "B") } else { (a, "A") };
+        let name = format!("G{i}{name}");
+        let mut guest = Sio::chatter(address, &name).await;
+        assert_eq!(
+            guest.call("enter_room", &[json!("porch")]).await,
+            [json!("porch"), json!(3)]
+        );
+        let side = format!("side{i}");
+        assert_eq!(
+            guest.call("enter_room", &[json!(side)]).await,
+            [json!(side), json!(1)]
+        );
+        for socket in [&mut ana, &mut bo] {
+            assert_eq!(expect(socket, "welcome").await, [json!(name), json!(3)]);
+        }
+        guest.send_raw("41").await;
+        guest.close().await;
+        for socket in [&mut ana, &mut bo] {
+            assert_eq!(expect(socket, "bye").await, [json!(name), json!(2)]);
+        }
+    }
+    // What the room counts afterwards: still the two of them.
+    let mut cy = Sio::chatter(b, "Cy").await;
+    assert_eq!(
+        cy.call("enter_room", &[json!("porch")]).await,
+        [json!("porch"), json!(3)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_on_its_own_server_and_a_room_on_a_is_not_yours_on_b() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    let mut eve = Sio::chatter(b, "Eve").await;
+    ana.call("enter_room", &[json!("vault")]).await;
+    eve.until_rooms(&["vault"]).await;
+
+    let long = "r".repeat(41);
+    let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+        // The room exists (on A), but Eve is not in it.
+        (
+            "new_message",
+            vec![json!("psst"), json!("vault")],
+            "new_message: you are not in room \"vault\": enter it first",
+        ),
+        (
+            "nickname",
+            vec![json!("   ")],
+            "nickname: the nickname is empty",
+        ),
+        (
+            "nickname",
+            vec![json!("<b>")],
+            "nickname: a nickname may hold letters, digits, spaces, '_', '-' and '.' only",
+        ),
+        (
+            "enter_room",
+            vec![json!("  ")],
+            "enter_room: the room name is empty",
+        ),
+        (
+            "enter_room",
+            vec![json!(long)],
+            "enter_room: the room name is too long (at most 40 characters)",
+        ),
+        (
+            "enter_room",
+            vec![json!(42)],
+            "enter_room: invalid type: integer `42`, expected a string",
+        ),
+    ];
+    for (event, args, expected) in cases {
+        eve.emit_with_ack(event, &args).await;
+        assert_eq!(expect(&mut eve, "error").await, [json!(expected)]);
+        quiet(&mut eve).await; // the callback of a refused event is never called
+    }
+    // Nobody on A heard of any of it.
+    quiet(&mut ana).await;
+
+    // The next good event still works, and the nickname is still Eve.
+    assert_eq!(
+        eve.call("enter_room", &[json!("  vault ")]).await,
+        [json!("vault"), json!(2)]
+    );
+    assert_eq!(expect(&mut ana, "welcome").await, [json!("Eve"), json!(2)]);
+    eve.call("new_message", &[json!("now I may"), json!("vault")])
+        .await;
+    assert_eq!(
+        expect(&mut ana, "new_message").await,
+        [json!("Eve: now I may")]
+    );
+    quiet(&mut eve).await;
 }
