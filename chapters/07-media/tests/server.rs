@@ -1,5 +1,5 @@
 //! Chapter 7 serves one page; everything else happens in the browser (see the
-//! browser tests in tests/node/webrtc/).
+//! browser tests in `page.test.mjs`, beside this file).
 
 use test_support::{page, start};
 
