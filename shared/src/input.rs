@@ -199,6 +199,13 @@ fn without_position(message: &str) -> String {
     if message.starts_with("trailing characters") {
         return "the event came with too many arguments".into();
     }
+    // "invalid length 1, expected a tuple of size 2": arguments missing.
+    if let Some(rest) = message.strip_prefix("invalid length ")
+        && let Some((got, wanted)) = rest.split_once(", expected a tuple of size ")
+    {
+        let wanted = wanted.split(' ').next().unwrap_or(wanted);
+        return format!("expected {wanted} arguments, the event came with {got}");
+    }
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),

@@ -171,7 +171,7 @@ async fn bad_input_gets_an_error_and_breaks_nothing() {
         (
             "offer",
             vec![offer()],
-            "invalid length 1, expected a tuple of size 2",
+            "expected 2 arguments, the event came with 1",
         ),
         ("offer", vec![answer(), json!("r")], "not \"offer\""),
         (
