@@ -10,11 +10,13 @@ use serde::Deserialize;
 
 /// The whole application: one page, its files, and a redirect for everything else.
 pub fn app() -> Router {
+    // Step 1: route GET / to `home`, add the page's files, and redirect every other path.
     Router::new()
         .route("/", get(home))
         .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
         // As in the course, any other path sends the browser back to the home page.
         .fallback(|| async { Redirect::to("/") })
+    // (end of step 1)
 }
 
 /// What the browser may tell us in the query string: `/?name=Ana`.
@@ -33,8 +35,14 @@ struct Home {
 /// Everything the server knows about you is in this one request. It keeps nothing
 /// afterwards: ask again without `?name=` and it no longer knows who you are.
 async fn home(Query(visitor): Query<Visitor>) -> Home {
-    let name = visitor.name.map(|name| name.trim().to_owned());
+    // Without `?name=` you are a stranger.
+    let Some(name) = visitor.name else {
+        return Home { name: None };
+    };
+    // Step 2: put the name in the template, trimmed; a name of only spaces is no name.
+    let name = name.trim().to_owned();
     Home {
-        name: name.filter(|name| !name.is_empty()),
+        name: Some(name).filter(|name| !name.is_empty()),
     }
+    // (end of step 2)
 }

@@ -4,8 +4,13 @@ const messageForm = document.querySelector("#message");
 const status = document.querySelector("#status");
 
 // Same host and port as the page: the server tells the two apart by the upgrade request.
-const scheme = location.protocol === "https:" ? "wss" : "ws";
-const socket = new WebSocket(`${scheme}://${location.host}`);
+function connect() {
+  // Step 3: open a WebSocket to the page's own host and port (`wss:` on an https page).
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return new WebSocket(`${scheme}://${location.host}`);
+  // (end of step 3)
+}
+const socket = connect();
 
 socket.addEventListener("open", () => {
   status.textContent = "Connected to Server ✅";

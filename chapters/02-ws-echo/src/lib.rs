@@ -35,10 +35,12 @@ struct Home;
 /// ordinary `GET /` that asks to *upgrade* the connection: that request becomes a
 /// WebSocket. Any other `GET /` is a plain HTTP request and gets the page.
 async fn home(upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>) -> Response {
+    // Step 1: upgrade a WebSocket request and run `echo` on it; answer the rest with the page.
     match upgrade {
         Ok(upgrade) => upgrade.max_message_size(MAX_MESSAGE_BYTES).on_upgrade(echo),
         Err(_not_a_websocket) => Home.into_response(),
     }
+    // (end of step 1)
 }
 
 /// Runs for as long as one browser stays connected: one task per connection.
@@ -78,9 +80,11 @@ async fn echo(mut socket: WebSocket) {
                 break;
             }
         };
+        // Step 2: send the reply back to this browser; stop if it has gone.
         if socket.send(reply).await.is_err() {
             break;
         }
+        // (end of step 2)
     }
     info!("Disconnected from the Browser ❌");
 }

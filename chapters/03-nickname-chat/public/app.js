@@ -9,7 +9,9 @@ const socket = new WebSocket(`${scheme}://${location.host}`);
 
 // Every message is JSON text with a type, so the server knows what it is for.
 function makeMessage(type, payload) {
+  // Step 2: return the JSON text of an object with the fields `type` and `payload`.
   return JSON.stringify({ type, payload });
+  // (end of step 2)
 }
 
 socket.addEventListener("open", () => {

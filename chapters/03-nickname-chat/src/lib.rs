@@ -162,6 +162,7 @@ async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<U
 /// Acts on one message from this browser. `limits::read_frame` has checked it already,
 /// so nothing here can go wrong.
 fn handle(message: FromBrowser, nickname: &mut Nickname, chat: &Chat) {
+    // Step 1: match the message: a new message goes into the feed, a nickname is kept.
     match message {
         FromBrowser::NewMessage(text) => {
             // Formatted once; every subscriber gets a cheap reference-counted copy.
@@ -175,4 +176,5 @@ fn handle(message: FromBrowser, nickname: &mut Nickname, chat: &Chat) {
             *nickname = new_nickname;
         }
     }
+    // (end of step 1)
 }
