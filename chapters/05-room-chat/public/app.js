@@ -45,9 +45,11 @@ messageForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const input = messageForm.querySelector("input");
   const value = input.value;
+  // Step 4: emit `new_message` with the text, the room, and a callback that shows "You: text".
   // The others get "nickname: text" from the server; we show our own copy once the
   // server confirms it passed the message on.
   socket.emit("new_message", value, roomName, () => addMessage(`You: ${value}`));
+  // (end of step 4)
   input.value = "";
 });
 

@@ -42,8 +42,10 @@ async fn enter_room(
     let nickname = nickname_of(&socket);
     join_and_remember(&socket, &room);
     info!(id = %socket.id, "{nickname} entered room {room}");
+    // Step 1: tell the others in the room who arrived: `welcome`, with the nickname.
     // `to(room)`: everyone in the room except this socket.
     let _ = socket.to(room.clone()).emit("welcome", &nickname).await;
+    // (end of step 1)
     let _ = done.send(&room);
 }
 
@@ -61,9 +63,11 @@ async fn new_message(
         let reason = format!("you are not in room {room:?}: enter it first");
         return report(&socket, "new_message", &reason);
     }
+    // Step 3: send "nickname: text" to the others in the room, then call `done()`.
     let line = format!("{}: {text}", nickname_of(&socket));
     let _ = socket.to(room).emit("new_message", &line).await;
     let _ = done.send(&NO_ARGUMENTS);
+    // (end of step 3)
 }
 
 /// `nickname(name)`, with an optional callback that receives the name as saved.
@@ -84,9 +88,11 @@ async fn nickname(
 async fn disconnect(socket: SocketRef, reason: DisconnectReason, mut turn: InOrder) {
     turn.wait().await;
     let nickname = nickname_of(&socket);
+    // Step 2: say `bye`, with the nickname, to the others in each room this socket entered.
     for room in remembered_rooms(&socket) {
         let _ = socket.to(room).emit("bye", &nickname).await;
     }
+    // (end of step 2)
     info!(id = %socket.id, "Disconnected from the Browser ❌ ({reason})");
 }
 

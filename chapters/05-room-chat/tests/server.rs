@@ -252,7 +252,7 @@ async fn bad_input_gets_an_error_and_the_socket_keeps_working() {
         (
             "new_message",
             vec![json!("only text")],
-            "invalid length 1, expected a tuple of size 2",
+            "expected 2 arguments, the event came with 1",
         ),
         (
             "new_message",
@@ -277,7 +277,7 @@ async fn bad_input_gets_an_error_and_the_socket_keeps_working() {
         (
             "new_message",
             vec![],
-            "invalid length 0, expected a tuple of size 2",
+            "expected 2 arguments, the event came with 0",
         ),
         (
             "new_message",

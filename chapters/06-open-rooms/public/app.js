@@ -71,6 +71,7 @@ socket.on("new_message", addMessage);
 
 // The list of open rooms, sent on every change; click a room to enter it.
 socket.on("room_change", (rooms) => {
+  // Step 3: draw `rooms` as the list's items, each one entering its room when clicked.
   const list = welcome.querySelector("ul");
   list.replaceChildren();
   for (const name of rooms) {
@@ -79,6 +80,7 @@ socket.on("room_change", (rooms) => {
     li.addEventListener("click", () => enterRoom(name));
     list.append(li);
   }
+  // (end of step 3)
 });
 
 socket.on("error", (message) => {

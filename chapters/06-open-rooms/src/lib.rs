@@ -123,6 +123,7 @@ async fn disconnect<A: Adapter>(
 /// A socket of ours that has gone stays in its rooms until its disconnect handler has
 /// finished, and several may be finishing at once: those are not counted.
 async fn room_size<A: Adapter>(io: &SocketIo<A>, room: &Room) -> usize {
+    // Step 1: fetch the sockets in `room` from the adapter, and count those still connected.
     let everyone = io
         .within(room.clone())
         .fetch_sockets()
@@ -135,11 +136,13 @@ async fn room_size<A: Adapter>(io: &SocketIo<A>, room: &Room) -> usize {
             None => true, // on another server
         })
         .count()
+    // (end of step 1)
 }
 
 /// The rooms with someone in them, by name. socketioxide keeps no room per socket id
 /// (Node's Socket.IO does), so every room it knows is a room someone entered.
 async fn open_rooms<A: Adapter>(io: &SocketIo<A>) -> Vec<Room> {
+    // Step 2: list the adapter's rooms that have someone in them, sorted by name.
     let mut open = Vec::new();
     for name in io.rooms().await.unwrap_or_default() {
         let Ok(room) = Room::try_from(name.to_string()) else {
@@ -151,6 +154,7 @@ async fn open_rooms<A: Adapter>(io: &SocketIo<A>) -> Vec<Room> {
     }
     open.sort();
     open
+    // (end of step 2)
 }
 
 /// A socket's nickname lives in its extensions: a small map of values, one per type,

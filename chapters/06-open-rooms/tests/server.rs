@@ -104,6 +104,32 @@ async fn sizes_for_the_joiner_and_the_others() {
     assert_eq!(ana.until("welcome").await, [json!("Dan"), json!(2)]);
 }
 
+/// The sizes alone, without the room list (which every other test here waits for first):
+/// the callback, `welcome` and `bye` each carry the room's size.
+#[tokio::test]
+async fn each_room_counts_the_people_inside() {
+    let address = start(chapter_06::app()).await;
+    let mut ana = Chat(Sio::connect(address).await);
+    ana.call("nickname", &[json!("Ana")]).await;
+    let mut ben = Chat(Sio::connect(address).await);
+    ben.call("nickname", &[json!("Ben")]).await;
+    assert_eq!(
+        ana.call("enter_room", &[json!("kitchen")]).await,
+        [json!("kitchen"), json!(1)]
+    );
+    assert_eq!(
+        ben.call("enter_room", &[json!("kitchen")]).await,
+        [json!("kitchen"), json!(2)]
+    );
+    assert_eq!(ana.expect("welcome").await, [json!("Ben"), json!(2)]);
+    assert_eq!(
+        ben.call("enter_room", &[json!("attic")]).await,
+        [json!("attic"), json!(1)]
+    );
+    ben.0.close().await;
+    assert_eq!(ana.expect("bye").await, [json!("Ben"), json!(1)]);
+}
+
 #[tokio::test]
 async fn everyone_follows_the_open_rooms() {
     let address = start(chapter_06::app()).await;
@@ -459,7 +485,7 @@ async fn bad_input_gets_an_error_and_the_socket_keeps_working() {
         (
             "new_message",
             vec![json!("only text")],
-            "invalid length 1, expected a tuple of size 2",
+            "expected 2 arguments, the event came with 1",
         ),
         (
             "new_message",
@@ -474,7 +500,7 @@ async fn bad_input_gets_an_error_and_the_socket_keeps_working() {
         (
             "new_message",
             vec![],
-            "invalid length 0, expected a tuple of size 2",
+            "expected 2 arguments, the event came with 0",
         ),
         (
             "new_message",

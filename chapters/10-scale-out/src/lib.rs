@@ -193,10 +193,12 @@ async fn announce<A: Adapter>(io: SocketIo<A>, changes: Changes) {
         changes.0.notified().await;
         let _ = io.emit("room_change", &open_rooms(&io).await).await;
         if let Some(admin) = io.of("/admin") {
+            // Step 2: send the server view to this server's `/admin` pages only (`local()`).
             // The picture is of this server's browsers: it goes to this server's
             // `/admin` pages only, not through Redis to every server's.
             let view = server_view(&io).await;
             let _ = admin.local().emit("server_view", &view).await;
+            // (end of step 2)
         }
     }
 }
@@ -262,23 +264,29 @@ async fn connected<A: Adapter>(socket: SocketRef<A>, State(changes): State<Chang
     changes.ring();
 }
 
-/// Connects to Redis at `redis_url` and builds the chat around it. `server` is the
-/// name the page shows (`just run chapter-10` calls its two servers A and B).
-pub async fn app(redis_url: &str, server: &str) -> Result<Router, String> {
+/// Connects to Redis at `redis_url`, and makes the Redis adapter's constructor on that
+/// connection: socketioxide builds one adapter with it for each namespace.
+async fn redis_adapter(redis_url: &str) -> Result<RedisAdapterCtr<RedisLink>, String> {
+    // Step 1: connect to Redis (a `RedisLink`), watch it, and build the adapter on it.
     let redis = RedisLink::connect(redis_url)
         .await
         .map_err(|error| format!("cannot reach Redis at {redis_url}: {error}"))?;
     tokio::spawn(redis.clone().watch());
-    let adapter = RedisAdapterCtr::new_with_driver(
+    Ok(RedisAdapterCtr::new_with_driver(
         redis,
         RedisAdapterConfig::new().with_request_timeout(CLUSTER_PATIENCE),
-    );
+    ))
+    // (end of step 1)
+}
 
+/// Connects to Redis at `redis_url` and builds the chat around it. `server` is the
+/// name the page shows (`just run chapter-10` calls its two servers A and B).
+pub async fn app(redis_url: &str, server: &str) -> Result<Router, String> {
     let changes = Changes::default();
     // `builder_with_limits`: `SocketIo::builder()` with the workbook's packet limits.
     let (socket_io, io) = shared::builder_with_limits()
         .with_state(changes.clone())
-        .with_adapter::<Cluster>(adapter)
+        .with_adapter::<Cluster>(redis_adapter(redis_url).await?)
         .build_layer();
     // With Redis, opening a namespace subscribes to its channels: wait for it.
     io.ns("/", connected.with(listen))

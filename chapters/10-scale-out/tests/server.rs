@@ -47,6 +47,34 @@ async fn a_room_spans_both_servers() {
     }
 }
 
+/// The adapter alone: sizes, a message and a goodbye cross between the servers (the
+/// room list and the server view, which come from `announce`, are left to the others).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sizes_messages_and_goodbyes_cross_between_servers() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut ana = Sio::chatter(a, "Ana").await;
+    let mut ben = Sio::chatter(b, "Ben").await;
+    assert_eq!(
+        ana.call("enter_room", &[json!("r")]).await,
+        [json!("r"), json!(1)]
+    );
+    assert_eq!(
+        ben.call("enter_room", &[json!("r")]).await,
+        [json!("r"), json!(2)]
+    );
+    assert_eq!(expect(&mut ana, "welcome").await, [json!("Ben"), json!(2)]);
+    ben.call("new_message", &[json!("hello across"), json!("r")])
+        .await;
+    assert_eq!(
+        expect(&mut ana, "new_message").await,
+        [json!("Ben: hello across")]
+    );
+    ben.close().await;
+    assert_eq!(expect(&mut ana, "bye").await, [json!("Ben"), json!(1)]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abrupt_disconnect_on_one_server_updates_the_other() {
     let redis = Redis::start();
@@ -153,7 +181,11 @@ async fn each_server_view_shows_its_own_browsers_only() {
         tokio::time::timeout(Duration::from_millis(500), admin_a.event()).await
     {
         assert_eq!(event, "server_view");
-        assert_eq!(view, [&ana_only], "server A's view shows a browser of B");
+        assert_eq!(
+            view,
+            std::slice::from_ref(&ana_only),
+            "server A's view shows a browser of B"
+        );
     }
 }
 
