@@ -214,6 +214,6 @@ fn without_position(message: &str) -> String {
 
 /// Tells this browser alone what was wrong, with an `error` event `"EVENT: reason"`.
 pub fn report<A: Adapter>(socket: &Socket<A>, event: &str, reason: &str) {
-    warn!(id = %socket.id, "bad {event}: {}", reason.escape_debug());
+    warn!(id = %socket.id, "bad {event}: {}", crate::log_safe(reason));
     let _ = socket.emit("error", &format!("{event}: {reason}"));
 }

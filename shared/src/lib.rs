@@ -4,7 +4,11 @@
 //! lives here:
 //!
 //! - [`serve`]: the one way a chapter starts (address, logs, Ctrl-C, a clear message when
-//!   the port is taken);
+//!   the port is taken), on a server loop of the workbook's own, [`Server`], that holds
+//!   up in a classroom: other sites' pages refused, timeouts, bounded connections and
+//!   Socket.IO sessions per client ([`Limits`]); the tests use it too, through
+//!   [`serve_listener`];
+//! - [`log_safe`]: a browser's text in a log line, control characters escaped;
 //! - [`page_files`]: the files a chapter page loads besides its HTML (the chapter's
 //!   `public/` folder, the workbook stylesheet, MVP.css);
 //! - [`with_socket_io`]: Socket.IO in front of a chapter's pages, and its browser
@@ -25,20 +29,27 @@ use std::{
     net::{IpAddr, Ipv4Addr},
     path::{Path, PathBuf},
     process::ExitCode,
-    time::Duration,
 };
 
+mod guard;
 mod https;
 pub mod input;
+mod log_safe;
+mod server;
 pub mod socket_io;
 pub mod workarounds;
 
+pub use guard::{
+    HANDSHAKE_BURST, HANDSHAKES_PER_SECOND, Limits, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS,
+    RESERVED_DESCRIPTORS,
+};
 pub use input::{ChatText, Checked, Nickname, Room, report};
+pub use log_safe::{LogSafe, log_safe};
+pub use server::{HEADER_TIMEOUT, SHUTDOWN_GRACE, Server, serve_listener};
 pub use socket_io::{MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, builder_with_limits, with_socket_io};
 pub use workarounds::{InOrder, NO_ARGUMENTS, join_and_remember, remembered_rooms};
 
-use axum::{Router, serve::ListenerExt};
-use axum_server::{accept::NoDelayAcceptor, tls_rustls::RustlsAcceptor};
+use axum::Router;
 use tower_http::{
     services::{ServeDir, ServeFile},
     trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
@@ -81,7 +92,12 @@ pub fn page_files(chapter_dir: &str) -> Router {
 ///   mode: with `HOST=0.0.0.0`, other machines can use their cameras on the page);
 /// - logs with `tracing` (set `RUST_LOG`, e.g. `RUST_LOG=debug`, for more);
 /// - stops cleanly on Ctrl-C;
-/// - when the port is taken, says so in one line and exits with an error.
+/// - when the port is taken, says so in one line and exits with an error;
+/// - holds up against a hostile or careless client on the network (see [`Server`] and
+///   [`Limits`]): WebSocket and Socket.IO connections only from the page's own origin,
+///   or one listed in `ALLOWED_ORIGINS` (comma-separated, e.g.
+///   `ALLOWED_ORIGINS=http://192.168.1.20:8080`); [`HEADER_TIMEOUT`] to send a request;
+///   bounded connections and new Socket.IO sessions per client address.
 pub async fn serve(app: Router) -> ExitCode {
     init_logs();
     warn_if_browser_packages_missing();
@@ -118,24 +134,27 @@ pub async fn serve(app: Router) -> ExitCode {
         .on_eos(());
     let app = app.layer(http_log);
 
-    let result = if https::requested() {
-        serve_https(listener, host, port, app).await
+    let mut server = Server::new(app)
+        .allowed_origins(allowed_origins_from_env())
+        .shutdown_on(ctrl_c(), SHUTDOWN_GRACE);
+    if https::requested() {
+        let tls = match https::self_signed().await {
+            Ok(tls) => tls,
+            Err(message) => {
+                eprintln!("Server error: {message}");
+                return ExitCode::FAILURE;
+            }
+        };
+        print_addresses("https", host, port);
+        println!(
+            "(HTTPS=1: the certificate is self-signed and new at every start, so browsers warn \
+             each time; choose \"Advanced\", then \"Proceed\".)"
+        );
+        server = server.tls(tls.get_inner());
     } else {
         print_addresses("http", host, port);
-        // Chat messages are small: send each at once rather than wait to batch them
-        // (Nagle's algorithm held some back by about 40 ms).
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let server = axum::serve(listener, app).with_graceful_shutdown(ctrl_c());
-        // Graceful shutdown waits for open requests; a long-polling Socket.IO request
-        // can wait for a long time, so give up waiting after a few seconds.
-        tokio::select! {
-            result = server => result.map_err(|error| error.to_string()),
-            () = async { ctrl_c().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => Ok(()),
-        }
-    };
-    match result {
+    }
+    match server.run(listener).await {
         Ok(()) => {
             println!("Stopped.");
             ExitCode::SUCCESS
@@ -147,38 +166,34 @@ pub async fn serve(app: Router) -> ExitCode {
     }
 }
 
-/// How long open connections get to finish after Ctrl-C.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
-
-async fn serve_https(
-    listener: tokio::net::TcpListener,
-    host: IpAddr,
-    port: u16,
-    app: Router,
-) -> Result<(), String> {
-    let tls = https::self_signed().await?;
-    print_addresses("https", host, port);
-    println!(
-        "(HTTPS=1: the certificate is self-signed and new at every start, so browsers warn \
-         each time; choose \"Advanced\", then \"Proceed\".)"
-    );
-    let handle = axum_server::Handle::new();
-    tokio::spawn({
-        let handle = handle.clone();
-        async move {
-            ctrl_c().await;
-            handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+/// `ALLOWED_ORIGINS`: origins, besides the page's own, whose pages may open a WebSocket
+/// or Socket.IO connection, separated by commas (`http://192.168.1.20:8080,https://x.org`).
+/// Says which entries are not origins, and which are allowed.
+fn allowed_origins_from_env() -> Vec<String> {
+    let Ok(setting) = std::env::var("ALLOWED_ORIGINS") else {
+        return Vec::new();
+    };
+    let mut origins = Vec::new();
+    for entry in setting
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+    {
+        match guard::normalize_origin(entry) {
+            Some(origin) => origins.push(origin),
+            None => tracing::warn!(
+                "ALLOWED_ORIGINS: {} is not an origin such as http://192.168.1.20:3000: ignored",
+                log_safe(entry)
+            ),
         }
-    });
-    let listener = listener.into_std().map_err(|error| error.to_string())?;
-    let tls = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
-    axum_server::from_tcp(listener)
-        .map_err(|error| error.to_string())?
-        .acceptor(tls)
-        .handle(handle)
-        .serve(app.into_make_service())
-        .await
-        .map_err(|error| error.to_string())
+    }
+    if !origins.is_empty() {
+        println!(
+            "Pages from these origins may connect too: {}",
+            origins.join(", ")
+        );
+    }
+    origins
 }
 
 /// Prints where the chapter can be opened: the first line is the one the tests and the

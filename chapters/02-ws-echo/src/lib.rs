@@ -58,7 +58,8 @@ async fn echo(mut socket: WebSocket) {
     while let Some(received) = socket.recv().await {
         let reply = match received {
             Ok(Message::Text(text)) => {
-                info!("Browser said: {}", text.as_str());
+                // `log_safe`: a newline in the text cannot forge a log line of its own.
+                info!("Browser said: {}", shared::log_safe(&text));
                 Message::Text(text)
             }
             Ok(Message::Binary(bytes)) => {

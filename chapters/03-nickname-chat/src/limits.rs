@@ -84,7 +84,7 @@ impl fmt::Display for MessageText {
 
 /// An error line for this browser alone.
 pub(crate) fn error_line(error: &str) -> Message {
-    warn!("bad input: {error}");
+    warn!("bad input: {}", shared::log_safe(error));
     Message::text(format!("{ERROR_SIGN} {error}"))
 }
 

@@ -17,12 +17,20 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Serves `app` on 127.0.0.1 with a port the system picks, and returns its address.
+///
+/// It runs on the same server loop as `just run` (`shared::serve_listener`), with the
+/// same protections: Origin checks, timeouts, connection and session limits.
 pub async fn start(app: Router) -> SocketAddr {
+    start_server(shared::Server::new(app)).await
+}
+
+/// [`start`], for a server with settings of its own (limits, allowed origins).
+pub async fn start_server(server: shared::Server) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a free port");
     let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("server runs") });
+    tokio::spawn(async move { server.run(listener).await.expect("server runs") });
     address
 }
 
