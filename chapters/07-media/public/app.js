@@ -39,21 +39,29 @@ async function getCameras() {
 
 // Asks for a stream: the front camera at first, a chosen camera later.
 async function getMedia(deviceId) {
-  const video = deviceId ? { deviceId: { exact: deviceId } } : { facingMode: "user" };
+  let video = { facingMode: "user" };
+  if (deviceId) {
+    // Step 3: ask for exactly the chosen camera: a `deviceId` constraint, with `exact`.
+    video = { deviceId: { exact: deviceId } };
+    // (end of step 3)
+  }
   // Stop the old tracks first, or the old camera stays on (its light too); many phones
   // cannot open a second camera while the first one runs.
   myStream?.getTracks().forEach((track) => track.stop());
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
-  myStream = stream;
+  // Step 1: ask for the microphone and the camera, and show the stream in video#myFace.
+  myStream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+  myFace.srcObject = myStream;
+  // (end of step 1)
   // A new stream keeps the choices made with the buttons.
   myStream.getAudioTracks().forEach((track) => (track.enabled = !muted));
   myStream.getVideoTracks().forEach((track) => (track.enabled = !cameraOff));
-  myFace.srcObject = myStream;
 }
 
 muteButton.addEventListener("click", () => {
   muted = !muted;
+  // Step 2: turn the microphone off or on: set each audio track's `enabled` to `!muted`.
   myStream.getAudioTracks().forEach((track) => (track.enabled = !muted));
+  // (end of step 2)
   muteButton.textContent = muted ? "Unmute" : "Mute"; // what a click will do next
 });
 

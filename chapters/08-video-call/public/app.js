@@ -135,18 +135,22 @@ socket.on("error", showProblem);
 // Runs in the browser that was there first: someone joined, so we call them.
 socket.on("welcome", async () => {
   status.textContent = "Someone joined: calling…";
+  // Step 2: create an offer, make it the local description, and send it to the room.
   const offer = await myPeerConnection.createOffer();
   await myPeerConnection.setLocalDescription(offer);
   socket.emit("offer", offer, roomName);
+  // (end of step 2)
 });
 
 // Runs in the browser that joined: answer the call.
 socket.on("offer", async (offer) => {
+  // Step 3: take the offer as the remote description, then create, set and send an answer.
   await myPeerConnection.setRemoteDescription(offer);
   await addPendingCandidates();
   const answer = await myPeerConnection.createAnswer();
   await myPeerConnection.setLocalDescription(answer);
   socket.emit("answer", answer, roomName);
+  // (end of step 3)
 });
 
 socket.on("answer", async (answer) => {
@@ -156,11 +160,13 @@ socket.on("answer", async (answer) => {
 
 // A candidate is only usable once its description is in place; keep early ones.
 socket.on("ice", async (candidate) => {
+  // Step 4: add the other browser's candidate to the connection (or keep it for later).
   if (myPeerConnection.remoteDescription) {
     await myPeerConnection.addIceCandidate(candidate);
   } else {
     pendingCandidates.push(candidate);
   }
+  // (end of step 4)
 });
 
 async function addPendingCandidates() {

@@ -86,7 +86,9 @@ async fn offer(
     turn.wait().await;
     if in_room(&socket, &room, "offer") {
         info!(id = %socket.id, "passing on an offer in room {room}");
+        // Step 1: pass the offer on to the other person in the room.
         let _ = socket.to(room).emit("offer", &offer).await;
+        // (end of step 1)
     }
 }
 
@@ -99,7 +101,9 @@ async fn answer(
     turn.wait().await;
     if in_room(&socket, &room, "answer") {
         info!(id = %socket.id, "passing on an answer in room {room}");
+        // Step 1: pass the answer on to the other person in the room.
         let _ = socket.to(room).emit("answer", &answer).await;
+        // (end of step 1)
     }
 }
 
@@ -111,7 +115,9 @@ async fn ice(
 ) {
     turn.wait().await;
     if in_room(&socket, &room, "ice") {
+        // Step 1: pass the candidate on to the other person in the room.
         let _ = socket.to(room).emit("ice", &candidate).await;
+        // (end of step 1)
     }
 }
 

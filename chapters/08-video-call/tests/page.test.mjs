@@ -1,10 +1,12 @@
 // Chapter 8 in a real browser: two people in one room are in a video call. The server
 // passes their notes along (join_room, welcome, offer, answer, ice, room_full, bye);
 // the video goes from browser to browser. Each person is a browser context with
-// Chromium's fake camera and microphone. The tests run in order and share the call.
+// Chromium's fake camera and microphone. The first two tests check one side of the
+// handshake each, against a Socket.IO client; the others run in order and share a call.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launchBrowser, openPage, startChapter, waitForText, waitUntilPlaying } from "../../../tests/node/helpers.mjs";
+import { call, clients, next } from "../../../tests/node/sio-helpers.mjs";
 
 // Three fake cameras, fake_device_0 to fake_device_2. This comes after the helpers'
 // plain `--use-fake-device-for-media-stream`, and the later flag wins. We switch to
@@ -71,6 +73,61 @@ const sentTracks = (page) =>
   );
 
 const sent = async (page, kind) => (await sentTracks(page)).find((track) => track.kind === kind);
+
+// First, each side of the handshake on its own: one page, and a Socket.IO client
+// (socket.io-client, as in the browser) in the other place in the room.
+
+test("the one already in the room sends an offer when someone joins", async (t) => {
+  const page = await enter("offer-test");
+  await waitForText(page, "#status", "Room offer-test: waiting for someone to join…");
+  const other = await clients(t).connect(server);
+  assert.deepEqual(await call(other, "join_room", "offer-test"), ["offer-test"]);
+
+  const [offer] = await next(other, "offer");
+  assert.equal(offer.type, "offer");
+  assert.match(offer.sdp, /^v=0\r\n/);
+  assert.match(offer.sdp, /\r\nm=audio /);
+  assert.match(offer.sdp, /\r\nm=video /);
+  // The page's own offer: its local description, with the same ICE credentials.
+  const local = await page.evaluate(() => myPeerConnection.localDescription);
+  assert.equal(local.type, "offer");
+  assert.equal(local.sdp.match(/a=ice-ufrag:\S+/)[0], offer.sdp.match(/a=ice-ufrag:\S+/)[0]);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("the one who joins answers the offer it gets", async (t) => {
+  const other = await clients(t).connect(server);
+  assert.deepEqual(await call(other, "join_room", "answer-test"), ["answer-test"]);
+  const page = await enter("answer-test");
+  await next(other, "welcome");
+
+  // An offer as a browser makes one, with audio and video.
+  const offer = await page.evaluate(async () => {
+    const caller = new RTCPeerConnection();
+    caller.addTransceiver("audio");
+    caller.addTransceiver("video");
+    const { type, sdp } = await caller.createOffer();
+    caller.close();
+    return { type, sdp };
+  });
+  other.emit("offer", offer, "answer-test");
+
+  const [answer] = await next(other, "answer");
+  assert.equal(answer.type, "answer");
+  assert.match(answer.sdp, /^v=0\r\n/);
+  assert.match(answer.sdp, /\r\nm=audio /);
+  assert.match(answer.sdp, /\r\nm=video /);
+  const descriptions = await page.evaluate(() => [
+    myPeerConnection.remoteDescription?.type,
+    myPeerConnection.localDescription?.type,
+  ]);
+  assert.deepEqual(descriptions, ["offer", "answer"]);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+// Then a whole call, between two pages.
 
 test("two people in one room are in a call and see each other", async () => {
   ana = await enter(ROOM);

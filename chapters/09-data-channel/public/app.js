@@ -164,9 +164,11 @@ chatForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const input = chatForm.querySelector("input");
   if (myDataChannel?.readyState !== "open") return;
+  // Step 3: send the text over the data channel, show it as "You: ...", empty the input.
   myDataChannel.send(input.value);
   addChatLine(`You: ${input.value}`);
   input.value = "";
+  // (end of step 3)
 });
 
 // --- The call ----------------------------------------------------------------------
@@ -175,7 +177,9 @@ chatForm.addEventListener("submit", (event) => {
 // caller opens the data channel; it is part of the offer.
 socket.on("welcome", async () => {
   status.textContent = "Someone joined: calling…";
+  // Step 1: create the data channel named "chat", and use it for the chat.
   useDataChannel(myPeerConnection.createDataChannel("chat"));
+  // (end of step 1)
   const offer = await myPeerConnection.createOffer();
   await myPeerConnection.setLocalDescription(offer);
   socket.emit("offer", offer, roomName);
@@ -228,7 +232,9 @@ function makeConnection() {
   });
   // The one who answers gets the caller's data channel here.
   peer.addEventListener("datachannel", (event) => {
+    // Step 2: if the channel that came is named "chat", use it for the chat.
     if (event.channel.label === "chat") useDataChannel(event.channel);
+    // (end of step 2)
   });
   peer.addEventListener("track", (event) => {
     peerFace.srcObject = event.streams[0];

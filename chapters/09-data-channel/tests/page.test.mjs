@@ -103,16 +103,23 @@ test("the chat opens once the call is up, not before", async () => {
 
   bo = await newPerson();
   await enterRoom(bo);
-  for (const page of [ana, bo]) {
-    await waitForText(page, "#status", IN_A_CALL);
-    await waitForChatEnabled(page, true);
-    await waitForNotices(page, 1);
-    assert.deepEqual(await chatEnabled(page), [true, true]);
-  }
-  // The channel is the one app.js made, named "chat".
+  // Ana called, so Ana's page made the channel: it is named "chat".
+  await waitForText(ana, "#status", IN_A_CALL);
+  await waitForChatEnabled(ana, true);
+  await waitForNotices(ana, 1);
+  assert.deepEqual(await chatEnabled(ana), [true, true]);
   assert.equal(await ana.evaluate(() => myDataChannel.label), "chat");
-  assert.equal(await bo.evaluate(() => myDataChannel.label), "chat");
   assert.deepEqual(ana.errors, []);
+});
+
+test("the one who answers gets the caller's channel, and its chat opens too", async () => {
+  await waitForText(bo, "#status", IN_A_CALL);
+  await waitForChatEnabled(bo, true);
+  await waitForNotices(bo, 1);
+  assert.deepEqual(await chatEnabled(bo), [true, true]);
+  // Bo's page did not make a channel: it took the one that came, named "chat".
+  assert.equal(await bo.evaluate(() => myDataChannel.label), "chat");
+  assert.equal(await bo.evaluate(() => myDataChannel.id), await ana.evaluate(() => myDataChannel.id));
   assert.deepEqual(bo.errors, []);
 });
 
