@@ -2,8 +2,13 @@
 // starts Redis (if none answers at REDIS_URL) and two servers, and stops what it
 // started. Each test starts the launcher in a process group of its own; the one that
 // finds a Redis already running uses a redis-server of the file's own (two-servers.mjs).
+// The launcher also looks after what it started: a server or the Redis that stops is
+// reported, waited for (no zombie) and started again, while the rest goes on.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { once as onceEvent } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer, connect as tcpConnect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { freePort, root } from "../../../tests/node/helpers.mjs";
 import { call, clients, eventually, next } from "../../../tests/node/sio-helpers.mjs";
@@ -192,5 +197,176 @@ describe("the launcher: chapter-10 starts Redis (if needed) and two servers", ()
     assert.doesNotMatch(output, /Listening on/);
     assert.equal(await tcpAnswers(redisPort), false);
     await eventually(() => groupGone(launcher.pid), "every process of the launcher's group to end");
+  });
+
+  /** Two ports in a row that are free right now: PORT for server A, PORT + 1 for B. */
+  async function freePortPair() {
+    for (let tries = 0; tries < 20; tries++) {
+      const port = await freePort();
+      if (port < 65535 && !(await tcpAnswers(port + 1))) return port;
+    }
+    throw new Error("found no two free ports in a row");
+  }
+
+  /** True once no process `pid` exists, not even as a zombie (signal 0 reaches zombies). */
+  function gone(pid) {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      return error.code === "ESRCH";
+    }
+  }
+
+  /** The pids of `parent`'s children that have exited but were never waited for (state Z). */
+  function zombieChildren(parent) {
+    const zombies = [];
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue; // ended meanwhile
+      }
+      // "pid (name) state ppid ...": the name may hold spaces, so read after its ")".
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (state === "Z" && Number(ppid) === parent) zombies.push(Number(entry));
+    }
+    return zombies;
+  }
+
+  /** How many clients of the Redis on `port` are subscribed to `channel` (PUBSUB NUMSUB). */
+  function subscribers(port, channel) {
+    return new Promise((resolve) => {
+      const socket = tcpConnect({ host: "127.0.0.1", port });
+      let reply = "";
+      const done = (answer) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(answer);
+      };
+      const timer = setTimeout(() => done(0), 1_000);
+      socket.once("connect", () => socket.write(`PUBSUB NUMSUB ${channel}\r\n`));
+      socket.on("data", (chunk) => {
+        reply += chunk;
+        // *2 $<length> <channel> :<count>
+        const number = reply.match(/\r\n:(\d+)\r\n/);
+        if (number) done(Number(number[1]));
+      });
+      socket.once("error", () => done(0));
+    });
+  }
+
+  /** How many lines of the launcher's output match `regex` (with the g and m flags). */
+  const count = (launcher, regex) => (launcher.output().match(regex) ?? []).length;
+
+  /** SIGTERM to the launcher alone: it exits 0, and stops everything it started. */
+  async function stopLauncher(launcher, ports, redisPort) {
+    process.kill(launcher.pid, "SIGTERM");
+    const [code, signal] = await within(launcher.closed, 10_000, "the launcher to exit");
+    assert.deepEqual([code, signal], [0, null], launcher.output());
+    assert.deepEqual(zombieChildren(launcher.pid), []);
+    await checkAllStopped(launcher, ports, redisPort);
+  }
+
+  test("server B killed: A goes on serving its clients, and the launcher restarts B on its port", async (t) => {
+    const port = await freePortPair();
+    const redisPort = await freePort();
+    const launcher = launch(t, { PORT: String(port), REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    const ports = await servers(launcher);
+    assert.deepEqual(ports, { A: port, B: port + 1 });
+    const [, pid] = await launcher.waitFor(/^Started server B \(pid (\d+)\)\.$/m);
+    const { person } = clients(t);
+    const A = { url: `http://127.0.0.1:${ports.A}`, name: "A" };
+    const ana = await person(A, "Ana");
+    assert.deepEqual(await call(ana, "enter_room", "kitchen"), ["kitchen", 1]);
+
+    process.kill(Number(pid), "SIGKILL");
+    await launcher.waitFor(
+      new RegExp(`^Server B \\(pid ${pid}\\) stopped \\(signal: 9 \\(SIGKILL\\)\\); restarting it in 1 s`, "m"),
+    );
+    assert.equal(launcher.exitCode, null, launcher.output());
+    assert.equal(await tcpAnswers(ports.B), false, "B should be down for now");
+    // On A, the client that was there and a new one are served as before.
+    const amy = await person(A, "Amy");
+    assert.deepEqual(await call(amy, "enter_room", "kitchen"), ["kitchen", 2]);
+    assert.deepEqual(await next(ana, "welcome"), ["Amy", 2]);
+    await call(ana, "new_message", "B is down, A is not", "kitchen");
+    assert.deepEqual(await next(amy, "new_message"), ["Ana: B is down, A is not"]);
+
+    // B again, a new process on the same port, sharing rooms with A through Redis.
+    await eventually(() => count(launcher, /^Started server B/gm) === 2, "B to be started again");
+    const again = launcher.output().match(/^Started server B \(pid (\d+)\)\.$/gm).at(-1);
+    assert.doesNotMatch(again, new RegExp(`\\(pid ${pid}\\)`));
+    await eventually(() => count(launcher, new RegExp(`^\\[B\\] Listening on http://localhost:${ports.B}$`, "gm")) === 2, "B to listen again");
+    await checkServers(t, ports);
+    assert.equal(count(launcher, /^Started server A/gm), 1, "A was never restarted");
+    await stopLauncher(launcher, ports, redisPort);
+  });
+
+  test("the Redis it started, killed: reaped (no zombie), reported, started again; the servers share rooms again", async (t) => {
+    const redisPort = await freePort();
+    const launcher = launch(t, { PORT: "0", REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    const [, pid] = await launcher.waitFor(/^Redis: started redis-server on port \d+ \(pid (\d+);/m);
+    const ports = await servers(launcher);
+
+    process.kill(Number(pid), "SIGKILL");
+    await launcher.waitFor(
+      new RegExp(`^Redis \\(pid ${pid}\\) stopped \\(signal: 9 \\(SIGKILL\\)\\); restarting it in 1 s`, "m"),
+    );
+    // Waited for: gone from the process table, not left as a zombie of the launcher.
+    await eventually(() => gone(Number(pid)), `redis-server (pid ${pid}) to be reaped`);
+    assert.deepEqual(zombieChildren(launcher.pid), []);
+
+    const [, again] = await launcher.waitFor(new RegExp(`^Started redis-server on port ${redisPort} \\(pid (\\d+)\\)\\.$`, "m"));
+    assert.notEqual(again, pid);
+    await eventually(() => redisAnswers(redisPort), "the new Redis to answer");
+    // The servers reconnect by themselves (their watch loop), subscribe again (both
+    // listen on the namespace's request channel), and share rooms again.
+    await launcher.waitFor(/^\[A\] .*Redis is back/m);
+    await launcher.waitFor(/^\[B\] .*Redis is back/m);
+    await eventually(async () => (await subscribers(redisPort, "socket.io-request#/#")) === 2, "both servers to subscribe again");
+    // Then a size counted on B includes a person on A again (it may take a few tries).
+    const { person } = clients(t);
+    const ana = await person({ url: `http://127.0.0.1:${ports.A}`, name: "A" }, "Ana");
+    assert.deepEqual(await call(ana, "enter_room", "probe"), ["probe", 1]);
+    const back = Date.now();
+    await eventually(
+      async () => {
+        const bea = await person({ url: `http://127.0.0.1:${ports.B}`, name: "B" }, "Bea");
+        const [, size] = await call(bea, "enter_room", "probe");
+        bea.disconnect();
+        return size === 2;
+      },
+      "B to count A's people again",
+      10_000,
+    );
+    t.diagnostic(`B counted A's people again ${Date.now() - back} ms after the subscriptions`);
+    ana.disconnect();
+    await checkServers(t, ports);
+    assert.equal(count(launcher, /^Started server/gm), 2, "no server was restarted");
+    await stopLauncher(launcher, ports, redisPort);
+  });
+
+  test("a server that cannot start (its port taken) is given up after 5 restarts; A serves on", async (t) => {
+    const port = await freePortPair();
+    const redisPort = await freePort();
+    const squatter = createServer();
+    squatter.listen(port + 1, "127.0.0.1");
+    await onceEvent(squatter, "listening");
+    t.after(() => squatter.close());
+    const launcher = launch(t, { PORT: String(port), REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    await launcher.waitFor(new RegExp(`^\\[A\\] Listening on http://localhost:${port}$`, "m"));
+    await launcher.waitFor(/^Server B \(pid \d+\) stopped \(exit status: 1\) after 5 restarts in 60 s: giving up on it\.$/m, 20_000);
+    assert.equal(count(launcher, /^Started server B/gm), 6, launcher.output()); // the start, and 5 restarts
+    assert.equal(count(launcher, /^\[B\] Port \d+ is already in use/gm), 6, launcher.output());
+    assert.equal(launcher.exitCode, null, launcher.output());
+    const { person } = clients(t);
+    const ana = await person({ url: `http://127.0.0.1:${port}`, name: "A" }, "Ana");
+    assert.deepEqual(await call(ana, "enter_room", "alone"), ["alone", 1]);
+    ana.disconnect();
+    squatter.close();
+    await stopLauncher(launcher, { A: port, B: port + 1 }, redisPort);
   });
 });
