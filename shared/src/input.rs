@@ -13,8 +13,9 @@ use std::{borrow::Cow, fmt, ops::Deref, sync::Arc};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use socketioxide::{
-    adapter::Adapter,
-    extract::{Event, TryData},
+    SendError,
+    adapter::{Adapter, LocalAdapter},
+    extract::{AckSender, Event, TryData},
     handler::{FromMessageParts, Value},
     socket::Socket,
 };
@@ -178,7 +179,46 @@ impl<A: Adapter, T: DeserializeOwned> FromMessageParts<A> for Checked<T> {
     }
 }
 
-/// The answer of [`Checked`] when the input was refused (the browser has been told).
+/// The callback an event must come with (the browser's last argument, a function): like
+/// socketioxide's `AckSender`, but an event that came without one is refused. The
+/// browser hears `"EVENT: this event needs a callback (the last argument: a function)"`
+/// in an `error` event, and the handler does not run. Without this, the handler would do
+/// its work and its answer would go nowhere, in silence: the browser would wait for a
+/// callback that never comes, and nobody would know why.
+///
+/// Put it after [`Checked`]: bad arguments are reported first.
+pub struct Callback<A: Adapter = LocalAdapter>(AckSender<A>);
+
+impl<A: Adapter> Callback<A> {
+    /// Calls the browser's callback with `data` (a tuple is several arguments).
+    pub fn send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), SendError> {
+        self.0.send(data)
+    }
+}
+
+impl<A: Adapter> FromMessageParts<A> for Callback<A> {
+    type Error = Refused;
+
+    fn from_message_parts(
+        socket: &Arc<Socket<A>>,
+        value: &mut Value,
+        ack: &Option<i64>,
+    ) -> Result<Self, Refused> {
+        if ack.is_none() {
+            let event = Event::from_message_parts(socket, value, ack)
+                .map_or_else(|_| String::new(), |Event(event)| event);
+            let reason = "this event needs a callback (the last argument: a function)";
+            report(socket, &event, reason);
+            return Err(Refused);
+        }
+        let sender = AckSender::from_message_parts(socket, value, ack)
+            .unwrap_or_else(|never| match never {});
+        Ok(Callback(sender))
+    }
+}
+
+/// The answer of [`Checked`] and [`Callback`] when the input was refused (the browser
+/// has been told).
 #[derive(Debug)]
 pub struct Refused;
 

@@ -8,16 +8,23 @@
 //!   up in a classroom: other sites' pages refused, timeouts, bounded connections and
 //!   Socket.IO sessions per client ([`Limits`]); the tests use it too, through
 //!   [`serve_listener`];
+//! - [`websocket`], for the WebSocket chapters: [`close_frame_for`] (the close code
+//!   that names a receive error: 1007, 1002 or 1009), [`stopping`] (resolves on Ctrl-C
+//!   or SIGTERM), [`going_away`] (the close frame 1001 to send then) and
+//!   [`recv_until_stopping`] (both together);
 //! - [`log_safe`]: a browser's text in a log line, control characters escaped;
 //! - [`page_files`]: the files a chapter page loads besides its HTML (the chapter's
 //!   `public/` folder, the workbook stylesheet, MVP.css);
 //! - [`with_socket_io`]: Socket.IO in front of a chapter's pages, and its browser
 //!   bundle at `/socket.io/socket.io.js`; [`builder_with_limits`]: `SocketIo::builder()`
 //!   with the workbook's limits ([`MAX_PACKET_BYTES`], [`MAX_QUEUED_PACKETS`]);
+//!   [`room_limit`]: at most [`MAX_ROOMS_PER_SOCKET`] rooms per socket; [`ANNOUNCE_DELAY`]:
+//!   how long the list of open rooms waits, so that a burst of changes is one announcement;
 //! - [`input`]: checked input: [`Room`], [`Nickname`], [`ChatText`] (with their
 //!   limits [`input::MAX_ROOM_NAME_CHARS`], [`input::MAX_NICKNAME_CHARS`],
 //!   [`input::MAX_MESSAGE_CHARS`]), the [`Checked`] extractor that refuses anything else
-//!   with an `error` event (its error type is [`input::Refused`]), and [`report`],
+//!   with an `error` event (its error type is [`input::Refused`]), [`Callback`], the
+//!   callback an event must come with (refused with an `error` event when missing), and [`report`],
 //!   which sends that event;
 //! - [`workarounds`], which a first reading can skip: [`InOrder`] (one browser's events
 //!   handled in the order they were sent), [`join_and_remember`] and
@@ -37,16 +44,21 @@ pub mod input;
 mod log_safe;
 mod server;
 pub mod socket_io;
+pub mod websocket;
 pub mod workarounds;
 
 pub use guard::{
     HANDSHAKE_BURST, HANDSHAKES_PER_SECOND, Limits, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS,
     RESERVED_DESCRIPTORS,
 };
-pub use input::{ChatText, Checked, Nickname, Room, report};
+pub use input::{Callback, ChatText, Checked, Nickname, Room, report};
 pub use log_safe::{LogSafe, log_safe};
 pub use server::{HEADER_TIMEOUT, SHUTDOWN_GRACE, Server, serve_listener};
-pub use socket_io::{MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, builder_with_limits, with_socket_io};
+pub use socket_io::{
+    ANNOUNCE_DELAY, MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, MAX_ROOMS_PER_SOCKET,
+    builder_with_limits, room_limit, with_socket_io,
+};
+pub use websocket::{close_frame_for, going_away, recv_until_stopping, stopping};
 pub use workarounds::{InOrder, NO_ARGUMENTS, join_and_remember, remembered_rooms};
 
 use axum::Router;
@@ -279,4 +291,5 @@ async fn ctrl_c() {
         _ = interrupt => {},
         () = terminate => {},
     }
+    websocket::stop();
 }

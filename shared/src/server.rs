@@ -168,7 +168,11 @@ impl Server {
             let _ = tcp.set_nodelay(true);
             tokio::spawn(connection(
                 shared.clone(),
-                Counted { tcp, _slot: slot },
+                Counted {
+                    tcp,
+                    _slot: slot,
+                    _open: open_rx.clone(),
+                },
                 peer,
                 stop_rx.clone(),
                 open_rx.clone(),
@@ -285,10 +289,12 @@ impl Shared {
 }
 
 /// A TCP connection that holds its place in the connection count until it is dropped,
-/// also after a WebSocket upgrade has taken it over.
+/// also after a WebSocket upgrade has taken it over; and holds `open` as well, so that a
+/// stopping server gives its WebSockets [`SHUTDOWN_GRACE`] to send their close frames.
 struct Counted {
     tcp: TcpStream,
     _slot: Slot,
+    _open: watch::Receiver<()>,
 }
 
 impl AsyncRead for Counted {

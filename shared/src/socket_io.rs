@@ -50,3 +50,27 @@ pub fn builder_with_limits() -> SocketIoBuilder {
         .ws_max_message_size(MAX_PACKET_BYTES)
         .max_buffer_size(MAX_QUEUED_PACKETS)
 }
+
+/// How many rooms one socket may be in at once (chapters 5, 6 and 10). Every room
+/// someone is in appears in the list of open rooms that every page receives: one socket
+/// entering 3000 rooms made each `room_change` 3000 names long, pushed to every browser
+/// (3.6 GB to 200 idle tabs in 9 s). A class needs a few rooms each; beyond this,
+/// `enter_room` answers with an `error` event (see [`room_limit`]).
+pub const MAX_ROOMS_PER_SOCKET: usize = 20;
+
+/// How long the announcer of chapters 6 and 10 waits after a change before it tells
+/// everyone the list of open rooms: the changes of that moment (a class joining at once)
+/// become one announcement, so there are at most about four a second, whatever the
+/// clients do.
+pub const ANNOUNCE_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// `Err` with the reason when `socket` is already in [`MAX_ROOMS_PER_SOCKET`] rooms (as
+/// counted by [`crate::remembered_rooms`]): then it may not enter another.
+pub fn room_limit<A: Adapter>(socket: &socketioxide::extract::SocketRef<A>) -> Result<(), String> {
+    if crate::remembered_rooms(socket).len() >= MAX_ROOMS_PER_SOCKET {
+        return Err(format!(
+            "you are in too many rooms: at most {MAX_ROOMS_PER_SOCKET} rooms"
+        ));
+    }
+    Ok(())
+}

@@ -147,10 +147,16 @@ export function start(given) {
   const chapter = chapterDir(given);
   const list = steps(chapter);
   const edits = changedFiles(chapter);
+  if (edits.length > 0 && readState(chapter)) {
+    throw new Problem(
+      `Chapter ${chapter.number}'s exercise is already under way: just check ${chapter.number}.\n` +
+        `To start over: just reset ${chapter.number} (your attempt is saved as a patch), then just exercise ${chapter.number}.`,
+    );
+  }
   if (edits.length > 0) {
     throw new Problem(
       `Chapter ${chapter.number} already has changes of yours:\n  ${edits.join("\n  ")}\n` +
-        `Nothing was changed. To keep them and start over: just reset ${chapter.number} (it saves them as a patch first).`,
+        `Nothing was changed. To save them as a patch and put the chapter back as published: just reset ${chapter.number}; then just exercise ${chapter.number}.`,
     );
   }
   const published = git("rev-parse", "HEAD").trim();
@@ -177,6 +183,10 @@ export function hint(given) {
   const chapter = chapterDir(given);
   const list = steps(chapter);
   const state = readState(chapter) ?? { hints: {}, results: null };
+  if (state.results && list.every((step) => state.results[step.number] === "pass")) {
+    console.log(`Every step of chapter ${chapter.number} passes: no hint needed. Compare with the published chapter: just solution ${chapter.number}`);
+    return;
+  }
   const failing = list.find((step) => state.results?.[step.number] !== "pass") ?? list[0];
   if (!state.results) console.log(`(No check has run yet: this is for step ${failing.number}. Run just check ${chapter.number} to see where you are.)\n`);
   const seen = state.hints[failing.number] ?? 0;
@@ -196,7 +206,7 @@ export function solution(given, { show = true } = {}) {
   const saved = saveAttempt(chapter, published);
   if (show && saved) {
     console.log(`Your version against the published one (- yours, + published):\n`);
-    spawnSync("git", ["diff", "-R", "--color=always", published, "--", chapter.dir], { cwd: root, stdio: "inherit" });
+    spawnSync("git", ["diff", "-R", "--color=auto", published, "--", chapter.dir], { cwd: root, stdio: "inherit" });
   }
   restore(chapter, published);
   if (state) writeState(chapter, { ...state, results: null });
@@ -244,11 +254,15 @@ export async function checkResults(chapter, { verbose = false } = {}) {
   const checks = list.flatMap((step) => step.checks);
   const results = new Map(); // check -> { pass, reason }
   let buildError = null;
+  let warnings = 0;
 
   // Rust: build and run the chapter's tests once; a check "server::name" is test
   // `name` of tests/server.rs.
   if (checks.some((check) => check.includes("::"))) {
     const run = await runCommand("cargo", ["test", "--package", chapter.pkg, "--no-fail-fast", "--color", "never"], verbose);
+    warnings = (run.output.match(new RegExp(`^warning: \`${chapter.pkg}\` \\([^)]*\\) generated (\\d+) warning`, "gm")) ?? [])
+      .map((line) => Number(line.match(/generated (\d+)/)[1]))
+      .reduce((a, b) => Math.max(a, b), 0);
     if (/^error(\[E\d+\])?: /m.test(run.output) && !/^test result/m.test(run.output)) {
       buildError = firstCompileError(run.output);
     } else {
@@ -258,7 +272,8 @@ export async function checkResults(chapter, { verbose = false } = {}) {
   // The page: JavaScript that does not even parse fails every page check.
   const js = path.join(root, chapter.dir, "public/app.js");
   const syntax = fs.existsSync(js) ? spawnSync(process.execPath, ["--check", js], { encoding: "utf8" }) : { status: 0 };
-  const jsError = syntax.status === 0 ? null : `public/app.js does not load: ${syntax.stderr.split("\n").find((l) => /Error/.test(l)) ?? syntax.stderr.trim()}`;
+  const jsError =
+    syntax.status === 0 ? null : `public/app.js does not load:\n       ${syntax.stderr.trim().split("\n").slice(0, 5).join("\n       ")}`;
 
   // Node: "page.test.mjs: name" is the test `name` of tests/page.test.mjs.
   const nodeFiles = [...new Set(checks.filter((c) => c.includes(".mjs:")).map((c) => c.split(":")[0]))];
@@ -296,24 +311,26 @@ export async function checkResults(chapter, { verbose = false } = {}) {
     if (failed) earlierFailed = true;
     return { number: step.number, title: step.title, status, reason, missing: outcomes.some((o) => o.missing) };
   });
-  return { buildError, jsError, steps: stepResults };
+  return { buildError, jsError, warnings, steps: stepResults };
 }
 
 export async function check(given, { verbose = false } = {}) {
   const chapter = chapterDir(given);
   console.log(`Checking chapter ${chapter.number} (its own tests; the first run builds it)...`);
-  const { steps: results } = await checkResults(chapter, { verbose });
+  const { steps: results, warnings } = await checkResults(chapter, { verbose });
   for (const step of results) {
     const mark = { pass: "✅", fail: "❌", waiting: "⏳" }[step.status];
     let line = `${mark} step ${step.number}: ${step.title}`;
     if (step.status === "fail") line += `\n     ${plainWords(step.reason)}`;
-    if (step.status === "waiting") line += ` (waiting on an earlier step)`;
+    if (step.status === "waiting") line += ` (waiting: its tests need an earlier step too)`;
     console.log(line);
   }
   const state = readState(chapter);
   if (state) writeState(chapter, { ...state, results: Object.fromEntries(results.map((s) => [s.number, s.status])) });
+  if (warnings > 0) console.log(`(The compiler gave ${warnings} warning${warnings > 1 ? "s" : ""}: just check ${chapter.number} --verbose shows them.)`);
   const first = results.find((step) => step.status !== "pass");
-  if (!first) console.log(`\nChapter ${chapter.number} is done: every step passes its tests. Compare with the published one: git diff ${state?.published ?? "HEAD"} -- ${chapter.dir}`);
+  if (first) process.exitCode = 1;
+  if (!first) console.log(`\nChapter ${chapter.number} is done: every step passes its tests. Compare with the published one: just solution ${chapter.number}`);
   else console.log(`\nNext: step ${first.number} (look for "Step ${first.number}:" in ${chapter.dir}). A hint: just hint ${chapter.number}. Everything the tests said: just check ${chapter.number} --verbose`);
   return results;
 }
@@ -322,16 +339,17 @@ export async function check(given, { verbose = false } = {}) {
 function plainWords(reason = "") {
   const todo = reason.match(/(?:not yet implemented|TODO): (Step \d+: .*?\.)(?:\s|$)/);
   if (todo) return `still to write: ${todo[1]}`;
-  if (reason.startsWith("still to write")) return reason;
-  return reason.length > 300 ? reason.slice(0, 300) + "…" : reason;
+  if (reason.startsWith("still to write") || reason.startsWith("it does not build")) return reason;
+  return reason.length > 400 ? reason.slice(0, 400) + "…" : reason;
 }
 
 function firstCompileError(output) {
   const lines = output.split("\n");
   const start = lines.findIndex((line) => /^error(\[E\d+\])?: /.test(line));
   if (start < 0) return "the chapter does not build";
+  // rustc's message runs to its first blank line: the error, where, and its help.
   const block = [];
-  for (const line of lines.slice(start, start + 12)) {
+  for (const line of lines.slice(start, start + 30)) {
     if (block.length > 0 && line.trim() === "") break;
     block.push(line);
   }

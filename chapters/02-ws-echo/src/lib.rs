@@ -7,10 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Router,
-    extract::ws::{
-        CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code,
-        rejection::WebSocketUpgradeRejection,
-    },
+    extract::ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -54,8 +51,9 @@ async fn echo(mut socket: WebSocket) {
         return;
     }
 
-    // `recv` waits for the next message; `None` means the connection is over.
-    while let Some(received) = socket.recv().await {
+    // `recv` waits for the next message; `None` means the connection is over. (The
+    // shared version also ends it when the server stops, with a close frame 1001.)
+    while let Some(received) = shared::recv_until_stopping(&mut socket).await {
         let reply = match received {
             Ok(Message::Text(text)) => {
                 // `log_safe`: a newline in the text cannot forge a log line of its own.
@@ -69,14 +67,12 @@ async fn echo(mut socket: WebSocket) {
             // The library answers pings, and answers a close frame before `recv`
             // returns `None`.
             Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_)) => continue,
-            // A message over MAX_MESSAGE_BYTES (or a broken connection): say why we
-            // close, with the standard code for "message too big", and stop.
+            // A message over MAX_MESSAGE_BYTES, a frame that breaks the protocol, text
+            // that is not UTF-8: say why we close, with the standard code for it (1009,
+            // 1002, 1007), and stop.
             Err(error) => {
                 warn!("Closing the connection: {error}");
-                let reason = CloseFrame {
-                    code: close_code::SIZE,
-                    reason: "message too big".into(),
-                };
+                let reason = shared::close_frame_for(&error);
                 let _ = socket.send(Message::Close(Some(reason))).await;
                 break;
             }

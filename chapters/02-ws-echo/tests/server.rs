@@ -1,7 +1,7 @@
 //! Chapter 2 over a real WebSocket: same URL as the page, greeting, echo.
 
 use test_support::tungstenite::{Message, protocol::frame::coding::CloseCode};
-use test_support::{Ws, page, start};
+use test_support::{Ws, close_code_after_raw_frame, masked_frame, page, start};
 
 #[tokio::test]
 async fn the_same_url_is_a_page_or_a_websocket() {
@@ -50,4 +50,23 @@ async fn an_oversized_message_closes_only_that_connection() {
 
     other.send_text("still here").await;
     assert_eq!(other.text().await, "still here");
+}
+
+#[tokio::test]
+async fn each_broken_frame_closes_with_the_code_that_names_it() {
+    let address = start(chapter_02::app()).await;
+    // Not UTF-8: 1007. A reserved bit set: 1002. An unknown opcode (3): 1002.
+    let cases = [
+        (
+            "invalid UTF-8",
+            masked_frame(0x81, &[0xff, 0xfe, 0xfd]),
+            1007,
+        ),
+        ("a reserved bit", masked_frame(0x81 | 0x40, b"hi"), 1002),
+        ("an unknown opcode", masked_frame(0x83, b"hi"), 1002),
+    ];
+    for (what, frame, code) in cases {
+        let got = close_code_after_raw_frame(address, &frame).await;
+        assert_eq!(got, Some(code), "{what}");
+    }
 }

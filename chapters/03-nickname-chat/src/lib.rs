@@ -24,8 +24,11 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tracing::{info, warn};
 
 mod limits;
-pub use limits::{ERROR_SIGN, HARD_FRAME_LIMIT, MAX_BEHIND, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
-use limits::{MessageText, READ_BUFFER_BYTES};
+pub use limits::{
+    ERROR_SIGN, HARD_FRAME_LIMIT, MAX_BEHIND, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS, MESSAGE_BURST,
+    MESSAGES_PER_SECOND, PaceLimit,
+};
+use limits::{MessageText, Pace, READ_BUFFER_BYTES};
 
 /// What every connection shares: the feed of chat lines. Each connection subscribes to
 /// it; a connection that ends drops its subscription, so nobody has to clean up a list
@@ -33,13 +36,21 @@ use limits::{MessageText, READ_BUFFER_BYTES};
 #[derive(Clone)]
 pub struct Chat {
     feed: broadcast::Sender<Utf8Bytes>,
+    /// How fast each browser may send (see `src/limits.rs`).
+    pace: PaceLimit,
 }
 
 impl Chat {
     pub fn new() -> Self {
         Self {
             feed: broadcast::channel(MAX_BEHIND).0,
+            pace: PaceLimit::default(),
         }
+    }
+
+    /// The same chat, with another limit on how fast each browser may send.
+    pub fn with_pace(self, pace: PaceLimit) -> Self {
+        Self { pace, ..self }
     }
 
     /// How many browsers are connected right now.
@@ -110,12 +121,20 @@ enum FromBrowser {
 /// only thing connections share.
 async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<Utf8Bytes>) {
     let mut nickname = Nickname::default();
+    let mut pace = Pace::new(chat.pace);
     info!(peers = chat.peers(), "Connected to Browser ✅");
 
     loop {
         // Whichever comes first decides what, if anything, we send to this browser.
         let outgoing = tokio::select! {
             frame = socket.recv() => match frame {
+                // Faster than MESSAGES_PER_SECOND: dropped, with one error line.
+                Some(Ok(Message::Text(_) | Message::Binary(_))) if !pace.allows_one() => {
+                    match pace.warn_once() {
+                        Some(error_line) => error_line,
+                        None => continue,
+                    }
+                }
                 Some(Ok(Message::Text(text))) => match limits::read_frame(&text) {
                     Ok(message) => {
                         handle(message, &mut nickname, &chat);
@@ -129,10 +148,11 @@ async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<U
                 // The library answers pings, and answers a close frame before `recv`
                 // returns `None`.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_))) => continue,
-                // A frame over HARD_FRAME_LIMIT, or a broken connection.
+                // A frame over HARD_FRAME_LIMIT (1009), text that is not UTF-8 (1007), a
+                // frame that breaks the protocol (1002): a close frame that says which.
                 Some(Err(error)) => {
                     warn!(%nickname, "closing the connection: {error}");
-                    limits::message_too_big()
+                    Message::Close(Some(shared::close_frame_for(&error)))
                 }
                 None => break,
             },
@@ -145,6 +165,8 @@ async fn talk(mut socket: WebSocket, chat: Chat, mut feed: broadcast::Receiver<U
                 }
                 Err(RecvError::Closed) => break,
             },
+            // Ctrl-C or SIGTERM: goodbye with 1001, "going away".
+            () = shared::stopping() => Message::Close(Some(shared::going_away())),
         };
         // Everything this browser gets leaves through this one send, with one time limit.
         // After a close frame there is nothing more to say.

@@ -2,9 +2,12 @@
 //! that browser's problem. A first reading can skip this file; the lesson is in
 //! `lib.rs`.
 
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    time::{Duration, Instant},
+};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use axum::extract::ws::{Message, WebSocket};
 use serde::Deserialize;
 use serde_json::error::Category;
 use tracing::warn;
@@ -31,6 +34,82 @@ pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Every error line starts with this sign. No nickname can contain it, so nobody can
 /// pretend to be the server.
 pub const ERROR_SIGN: &str = "⚠️";
+
+/// How many messages a browser may send per second, on average. A person typing sends
+/// one or two; a script sending as fast as it can sends thousands, and every one of them
+/// goes to every browser, so that honest readers fall [`MAX_BEHIND`] behind and are
+/// dropped within a fraction of a second. Beyond this pace, frames are dropped.
+pub const MESSAGES_PER_SECOND: f64 = 10.0;
+/// How many messages a browser may send at once, after a quiet moment (a paste of a few
+/// lines, a nickname and a message together).
+pub const MESSAGE_BURST: f64 = 20.0;
+
+/// How fast each browser may send: [`MESSAGES_PER_SECOND`] and [`MESSAGE_BURST`] by
+/// default; the tests set others with [`crate::Chat::with_pace`].
+#[derive(Clone, Copy)]
+pub struct PaceLimit {
+    pub per_second: f64,
+    pub burst: f64,
+}
+
+impl Default for PaceLimit {
+    fn default() -> Self {
+        Self {
+            per_second: MESSAGES_PER_SECOND,
+            burst: MESSAGE_BURST,
+        }
+    }
+}
+
+/// One browser's pace, a "token bucket": it holds up to [`MESSAGE_BURST`] tokens and
+/// gains [`MESSAGES_PER_SECOND`] of them a second; each frame takes one, and a frame
+/// that finds the bucket empty is dropped. The flooder is slowed to the pace; the others
+/// never notice it.
+pub(crate) struct Pace {
+    limit: PaceLimit,
+    tokens: f64,
+    last: Instant,
+    warned: bool,
+}
+
+impl Pace {
+    pub(crate) fn new(limit: PaceLimit) -> Self {
+        Self {
+            limit,
+            tokens: limit.burst,
+            last: Instant::now(),
+            warned: false,
+        }
+    }
+
+    /// Takes a token for one frame: `false` when there is none, and the frame is dropped.
+    pub(crate) fn allows_one(&mut self) -> bool {
+        let now = Instant::now();
+        let gained = now.duration_since(self.last).as_secs_f64() * self.limit.per_second;
+        self.tokens = (self.tokens + gained).min(self.limit.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.warned = false;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The error line for a dropped frame: once per burst of dropped frames, so that a
+    /// flood of frames does not become a flood of error lines.
+    pub(crate) fn warn_once(&mut self) -> Option<Message> {
+        if self.warned {
+            return None;
+        }
+        self.warned = true;
+        Some(error_line(&format!(
+            "too fast: at most {} messages a second; some were dropped",
+            self.limit.per_second
+        )))
+    }
+}
 
 /// Reads one text frame from the browser. An `Err` is the sentence to send back to it.
 ///
@@ -86,15 +165,6 @@ impl fmt::Display for MessageText {
 pub(crate) fn error_line(error: &str) -> Message {
     warn!("bad input: {}", shared::log_safe(error));
     Message::text(format!("{ERROR_SIGN} {error}"))
-}
-
-/// The goodbye for a frame over [`HARD_FRAME_LIMIT`] (or a broken connection): a close
-/// frame with 1009, the standard code for "message too big", so the browser knows why.
-pub(crate) fn message_too_big() -> Message {
-    Message::Close(Some(CloseFrame {
-        code: close_code::SIZE,
-        reason: "message too big".into(),
-    }))
 }
 
 /// Sends one message, or gives up after [`SEND_TIMEOUT`]: a browser that stops reading

@@ -3,9 +3,14 @@
 
 use std::time::Duration;
 
-use chapter_03::{Chat, ERROR_SIGN, HARD_FRAME_LIMIT, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS};
+use chapter_03::{
+    Chat, ERROR_SIGN, HARD_FRAME_LIMIT, MAX_FRAME_BYTES, MAX_NICKNAME_CHARS, MESSAGE_BURST,
+    PaceLimit,
+};
 use test_support::tungstenite::{Message, protocol::frame::coding::CloseCode};
-use test_support::{PATIENCE, Ws, eventually, page, start};
+use test_support::{
+    PATIENCE, Ws, close_code_after_raw_frame, eventually, masked_frame, page, start,
+};
 
 #[tokio::test]
 async fn page_has_the_course_ids() {
@@ -62,7 +67,12 @@ async fn a_message_never_renames_its_sender() {
 
 #[tokio::test]
 async fn bad_input_gets_an_error_to_its_sender_alone() {
-    let address = start(chapter_03::app()).await;
+    // 25 frames at once, more than MESSAGE_BURST: no pace limit here.
+    let chat = Chat::new().with_pace(PaceLimit {
+        per_second: 1e9,
+        burst: 1e9,
+    });
+    let address = start(chapter_03::app_with(chat)).await;
     let mut bad = Ws::connect(address).await;
     let mut other = Ws::connect(address).await;
     bad.send_json("nickname", "Bad").await;
@@ -157,7 +167,11 @@ async fn peers_leave_the_list_when_their_connection_drops() {
 
 #[tokio::test]
 async fn a_peer_that_stops_reading_does_not_hold_others_back() {
-    let chat = Chat::new();
+    // The talker sends far faster than a person: no pace limit here.
+    let chat = Chat::new().with_pace(PaceLimit {
+        per_second: 1e9,
+        burst: 1e9,
+    });
     let address = start(chapter_03::app_with(chat.clone())).await;
     let _stalled = Ws::connect(address).await; // connects, then never reads again
     let mut talker = Ws::connect(address).await;
@@ -206,4 +220,76 @@ async fn a_polite_goodbye_gets_a_close_frame_back() {
     let mut ana = Ws::connect(address).await;
     ana.send(Message::Close(None)).await;
     assert!(matches!(ana.next().await, Some(Message::Close(_))));
+}
+
+#[tokio::test]
+async fn a_flooder_is_slowed_and_honest_readers_stay() {
+    let chat = Chat::new();
+    let address = start(chapter_03::app_with(chat.clone())).await;
+    let mut ana = Ws::connect(address).await;
+    let mut ben = Ws::connect(address).await;
+    let mut flooder = Ws::connect(address).await;
+    // The flooder sends as fast as it can for 2 s, and reads what comes back, so that
+    // it is not dropped for falling behind itself.
+    let flood = tokio::spawn(async move {
+        let until = tokio::time::Instant::now() + Duration::from_secs(2);
+        let mut sent = 0_u32;
+        let mut warned = false;
+        while tokio::time::Instant::now() < until {
+            flooder.send_json("new_message", "spam").await;
+            sent += 1;
+            while let Ok(Some(Message::Text(text))) =
+                tokio::time::timeout(Duration::ZERO, flooder.next()).await
+            {
+                warned |= text.starts_with(ERROR_SIGN);
+            }
+        }
+        (flooder, sent, warned)
+    });
+    // Meanwhile Ana and Ben talk, and read everything.
+    let mut spam_seen = 0_u32;
+    for round in 0..8 {
+        ana.send_json("new_message", &format!("ana {round}")).await;
+        ben.send_json("new_message", &format!("ben {round}")).await;
+        for reader in [&mut ana, &mut ben] {
+            let (mut got_ana, mut got_ben) = (false, false);
+            while !(got_ana && got_ben) {
+                let line = reader.text().await;
+                got_ana |= line == format!("Anon: ana {round}");
+                got_ben |= line == format!("Anon: ben {round}");
+                spam_seen += u32::from(line == "Anon: spam");
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let (_flooder, sent, warned) = flood.await.expect("the flood task");
+    // Both honest readers are still here, and the flood was cut to the pace: the burst,
+    // then 10 a second for about 2 s (each line counted by both readers).
+    assert_eq!(chat.peers(), 3);
+    assert!(sent > 1000, "the flooder sent only {sent} frames");
+    assert!(warned, "the flooder was not told it went too fast");
+    let most = 2 * (MESSAGE_BURST as u32 + 35);
+    assert!(
+        spam_seen <= most,
+        "{spam_seen} spam lines reached the readers"
+    );
+}
+
+#[tokio::test]
+async fn each_broken_frame_closes_with_the_code_that_names_it() {
+    let address = start(chapter_03::app()).await;
+    // Not UTF-8: 1007. A reserved bit set: 1002. An unknown opcode (3): 1002.
+    let cases = [
+        (
+            "invalid UTF-8",
+            masked_frame(0x81, &[0xff, 0xfe, 0xfd]),
+            1007,
+        ),
+        ("a reserved bit", masked_frame(0x81 | 0x40, b"hi"), 1002),
+        ("an unknown opcode", masked_frame(0x83, b"hi"), 1002),
+    ];
+    for (what, frame, code) in cases {
+        let got = close_code_after_raw_frame(address, &frame).await;
+        assert_eq!(got, Some(code), "{what}");
+    }
 }

@@ -12,9 +12,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
 use serde::Deserialize;
-use shared::{Checked, Room};
+use shared::{Callback, Checked, Room};
 use socketioxide::{
-    extract::{AckSender, SocketRef, State},
+    extract::{SocketRef, State},
     handler::ConnectHandler,
     socket::DisconnectReason,
 };
@@ -33,11 +33,12 @@ struct EnterRoom {
 ///
 /// `done` is the browser's function. It cannot travel over the network: Socket.IO sends
 /// an id instead, and `done.send(..)` sends that id back with our answer, so the
-/// browser runs its function with the answer as argument.
+/// browser runs its function with the answer as argument. An `enter_room` without a
+/// function is refused with an `error` event (`Callback`, in `shared::input`).
 async fn enter_room(
     socket: SocketRef,
     Checked(EnterRoom { payload: room }): Checked<EnterRoom>,
-    done: AckSender,
+    done: Callback,
     State(AckDelay(delay)): State<AckDelay>,
 ) {
     // Step 1: join the room, then call the browser's function with the room's name.
@@ -48,7 +49,6 @@ async fn enter_room(
         info!("waiting {delay:?} before calling the browser's function");
         tokio::time::sleep(delay).await;
     }
-    // Without a callback from the browser there is nothing to call: `send` does nothing.
     let _ = done.send(&room);
     // (end of step 1)
 }

@@ -12,7 +12,6 @@ import { describe, test } from "node:test";
 import {
   PATIENCE,
   call,
-  eventually,
   next,
   silence,
   startChat as start,
@@ -32,9 +31,12 @@ describe("chapter 4: enter_room with an object and a callback", () => {
     await upgraded(ana);
     assert.deepEqual(await call(ana, "enter_room", { payload: "after the upgrade" }), ["after the upgrade"]);
 
-    // Without a callback the server still enters the room (and calls nothing).
+    // Without a callback the event is refused, with an error event that says so.
     ana.emit("enter_room", { payload: "no callback" });
-    await eventually(() => /entered room no callback/.test(stripAnsi(server.logs())), "the log line");
+    assert.deepEqual(await next(ana, "error"), [
+      "enter_room: this event needs a callback (the last argument: a function)",
+    ]);
+    assert.doesNotMatch(stripAnsi(server.logs()), /entered room no callback/);
 
     // Bad input: an error event, the callback is never called, the next event works.
     ana.emit("enter_room", { payload: "   " }, () => assert.fail("a refused event was called back"));

@@ -116,11 +116,15 @@ async fn the_server_decides_when_the_callback_runs() {
 }
 
 #[tokio::test]
-async fn an_event_without_a_callback_still_joins() {
+async fn an_event_without_a_callback_is_refused_with_an_error() {
     let address = start(chapter_04::app()).await;
     let mut ana = Sio::connect(address).await;
     ana.emit("enter_room", &[json!({ "payload": "quiet" })])
         .await;
+    assert_eq!(
+        ana.error().await,
+        "enter_room: this event needs a callback (the last argument: a function)"
+    );
     ana.expect_silence().await;
     // Still connected and still served.
     assert_eq!(

@@ -11,8 +11,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
 use shared::{
-    ChatText, Checked, InOrder, NO_ARGUMENTS, Nickname, Room, join_and_remember, remembered_rooms,
-    report,
+    Callback, ChatText, Checked, InOrder, NO_ARGUMENTS, Nickname, Room, join_and_remember,
+    remembered_rooms, report, room_limit,
 };
 use socketioxide::{
     extract::{AckSender, SocketRef},
@@ -30,7 +30,7 @@ use tracing::info;
 async fn enter_room(
     socket: SocketRef,
     Checked(room): Checked<Room>,
-    done: AckSender,
+    done: Callback,
     mut turn: InOrder,
 ) {
     turn.wait().await;
@@ -38,6 +38,10 @@ async fn enter_room(
         // Already inside: nobody needs to hear about it again.
         let _ = done.send(&room);
         return;
+    }
+    // A few rooms each, not thousands: see `shared::room_limit`.
+    if let Err(reason) = room_limit(&socket) {
+        return report(&socket, "enter_room", &reason);
     }
     let nickname = nickname_of(&socket);
     join_and_remember(&socket, &room);
@@ -54,7 +58,7 @@ async fn enter_room(
 async fn new_message(
     socket: SocketRef,
     Checked((text, room)): Checked<(ChatText, Room)>,
-    done: AckSender,
+    done: Callback,
     mut turn: InOrder,
 ) {
     turn.wait().await;

@@ -121,12 +121,12 @@ describe("chapter 5: room chat over Socket.IO", () => {
       const id = guest.id; // the client forgets it on disconnect
       if (i % 2 === 1) {
         await call(guest, "enter_room", "elsewhere");
-        for (let j = 0; j < 10; j += 1) guest.emit("new_message", `m${j}`, "elsewhere");
+        for (let j = 0; j < 10; j += 1) guest.emit("new_message", `m${j}`, "elsewhere", () => {});
       }
-      guest.emit("enter_room", "r");
+      guest.emit("enter_room", "r", () => {});
       expected.push(`welcome G${i}`);
       for (let j = 0; j < 5; j += 1) {
-        guest.emit("new_message", `last words ${j}`, "r");
+        guest.emit("new_message", `last words ${j}`, "r", () => {});
         expected.push(`G${i}: last words ${j}`);
       }
       expected.push(`bye G${i}`);

@@ -126,7 +126,7 @@ async fn a_nickname_sent_just_before_entering_is_the_one_the_room_sees() {
     let mut ben = Sio::connect(address).await;
     // No waiting between the two events: the server must still handle them in order.
     ben.emit("nickname", &[json!("Ben")]).await;
-    ben.emit("enter_room", &[json!("r")]).await;
+    ben.emit_with_ack("enter_room", &[json!("r")]).await;
     assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
     // Two nicknames in a row, with callbacks, then enter at once: the last one counts.
     let mut cy = Sio::connect(address).await;
@@ -138,7 +138,7 @@ async fn a_nickname_sent_just_before_entering_is_the_one_the_room_sees() {
     assert_eq!(cy.ack(entered).await, [json!("r")]);
     // And a rename just before a message.
     cy.emit("nickname", &[json!("Cyrus")]).await;
-    cy.emit("new_message", &[json!("renamed"), json!("r")])
+    cy.emit_with_ack("new_message", &[json!("renamed"), json!("r")])
         .await;
     assert_eq!(ana.expect("new_message").await, [json!("Cyrus: renamed")]);
     assert_eq!(ben.expect("new_message").await, [json!("Cyrus: renamed")]);
@@ -167,8 +167,8 @@ async fn enter_then_message_at_once_is_delivered() {
     let address = start(chapter_05::app()).await;
     let mut ana = join(address, "Ana", "r").await;
     let mut ben = Sio::connect(address).await;
-    ben.emit("enter_room", &[json!("r")]).await;
-    ben.emit("new_message", &[json!("first words"), json!("r")])
+    ben.emit_with_ack("enter_room", &[json!("r")]).await;
+    ben.emit_with_ack("new_message", &[json!("first words"), json!("r")])
         .await;
     assert_eq!(ana.expect("welcome").await, [json!("Anon")]);
     assert_eq!(
@@ -317,16 +317,27 @@ async fn bad_input_gets_an_error_and_the_socket_keeps_working() {
 }
 
 #[tokio::test]
-async fn events_without_callbacks_still_work() {
+async fn events_that_need_a_callback_and_came_without_are_refused() {
     let address = start(chapter_05::app()).await;
     let mut ana = join(address, "Ana", "r").await;
     let mut ben = Sio::connect(address).await;
-    ben.emit("nickname", &[json!("Ben")]).await;
+    ben.emit("nickname", &[json!("Ben")]).await; // its callback is optional
     ben.emit("enter_room", &[json!("r")]).await;
+    assert_eq!(
+        ben.error().await,
+        "enter_room: this event needs a callback (the last argument: a function)"
+    );
+    ana.expect_silence().await; // Ben did not enter
+    drop(ben);
+    let mut ben = join(address, "Ben", "r").await;
+    assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
     ben.emit("new_message", &[json!("no callback"), json!("r")])
         .await;
-    assert_eq!(ana.expect("welcome").await, [json!("Ben")]);
-    assert_eq!(ana.expect("new_message").await, [json!("Ben: no callback")]);
+    assert_eq!(
+        ben.error().await,
+        "new_message: this event needs a callback (the last argument: a function)"
+    );
+    ana.expect_silence().await; // and the message was not passed on
 }
 
 #[tokio::test]
@@ -418,7 +429,7 @@ async fn leaving_right_after_enter_room_still_says_bye() {
         if i < 5 {
             guest.call("enter_room", &[json!("r")]).await;
         } else {
-            guest.emit("enter_room", &[json!("r")]).await;
+            guest.emit_with_ack("enter_room", &[json!("r")]).await;
         }
         guest.send_raw("41").await;
         assert_eq!(stays.expect("welcome").await, [json!(name)]);
@@ -446,7 +457,7 @@ async fn last_words_before_a_clean_goodbye_arrive_before_the_bye() {
         assert_eq!(stays.expect("welcome").await, [json!(name)]);
         for j in 0..10 {
             guest
-                .emit(
+                .emit_with_ack(
                     "new_message",
                     &[json!(format!("last words {j}")), json!("r")],
                 )
@@ -463,4 +474,35 @@ async fn last_words_before_a_clean_goodbye_arrive_before_the_bye() {
         guest.close().await;
     }
     stays.expect_silence().await;
+}
+
+/// Under attack: one socket may be in `shared::MAX_ROOMS_PER_SOCKET` rooms; beyond,
+/// `enter_room` is refused with an `error` event and the callback is not called.
+#[tokio::test]
+async fn one_socket_enters_at_most_twenty_rooms() {
+    let address = start(chapter_05::app()).await;
+    let mut eve = join(address, "Eve", "room 0").await;
+    assert_eq!(shared::MAX_ROOMS_PER_SOCKET, 20);
+    for n in 1..20 {
+        let room = format!("room {n}");
+        assert_eq!(eve.call("enter_room", &[json!(room)]).await, [json!(room)]);
+    }
+    for n in 20..100 {
+        eve.emit_with_ack("enter_room", &[json!(format!("room {n}"))])
+            .await;
+        assert_eq!(
+            eve.error().await,
+            "enter_room: you are in too many rooms: at most 20 rooms"
+        );
+    }
+    // A room already entered is still fine, and so is the chat in it.
+    assert_eq!(
+        eve.call("enter_room", &[json!("room 3")]).await,
+        [json!("room 3")]
+    );
+    let mut ana = join(address, "Ana", "room 3").await;
+    eve.expect("welcome").await;
+    eve.call("new_message", &[json!("hi"), json!("room 3")])
+        .await;
+    assert_eq!(ana.expect("new_message").await, [json!("Eve: hi")]);
 }

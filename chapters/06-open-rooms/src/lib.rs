@@ -12,8 +12,8 @@ use askama_web::WebTemplate;
 use axum::{Router, response::Redirect, routing::get};
 use serde::Serialize;
 use shared::{
-    ChatText, Checked, InOrder, NO_ARGUMENTS, Nickname, Room, join_and_remember, remembered_rooms,
-    report,
+    Callback, ChatText, Checked, InOrder, NO_ARGUMENTS, Nickname, Room, join_and_remember,
+    remembered_rooms, report, room_limit,
 };
 use socketioxide::{
     SocketIo,
@@ -22,7 +22,7 @@ use socketioxide::{
     handler::ConnectHandler,
     socket::DisconnectReason,
 };
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify};
 use tracing::info;
 
 // The handlers are generic over socketioxide's `Adapter`: the part of Socket.IO that
@@ -39,7 +39,7 @@ async fn enter_room<A: Adapter>(
     io: SocketIo<A>,
     State(changes): State<Changes>,
     Checked(room): Checked<Room>,
-    done: AckSender<A>,
+    done: Callback<A>,
     mut turn: InOrder,
 ) {
     turn.wait().await;
@@ -47,6 +47,10 @@ async fn enter_room<A: Adapter>(
         // Already inside: nobody needs to hear about it again.
         let _ = done.send(&(&room, room_size(&io, &room).await));
         return;
+    }
+    // A few rooms each, not thousands: see `shared::room_limit`.
+    if let Err(reason) = room_limit(&socket) {
+        return report(&socket, "enter_room", &reason);
     }
     let nickname = nickname_of(&socket);
     join_and_remember(&socket, &room);
@@ -67,7 +71,7 @@ async fn enter_room<A: Adapter>(
 async fn new_message<A: Adapter>(
     socket: SocketRef<A>,
     Checked((text, room)): Checked<(ChatText, Room)>,
-    done: AckSender<A>,
+    done: Callback<A>,
     mut turn: InOrder,
 ) {
     turn.wait().await;
@@ -163,26 +167,39 @@ fn nickname_of<A: Adapter>(socket: &SocketRef<A>) -> Nickname {
     socket.extensions.get::<Nickname>().unwrap_or_default()
 }
 
-/// Rings whenever the rooms, their members or a nickname change: see [`announce`].
+/// Rings whenever the rooms, their members or a nickname change: see [`announce`]. It
+/// also keeps the list of open rooms last announced, which a newcomer gets at once.
 #[derive(Clone, Default)]
-struct Changes(Arc<Notify>);
+struct Changes {
+    bell: Arc<Notify>,
+    announced: Arc<Mutex<Vec<Room>>>,
+}
 
 impl Changes {
     fn ring(&self) {
         // Rings that come while the announcer is busy add up to one more round.
-        self.0.notify_one();
+        self.bell.notify_one();
     }
 }
 
 /// One task tells everyone what the server looks like now: the open rooms to every
 /// page (`room_change`), and the whole picture to the `/admin` pages (`server_view`).
 ///
-/// Being one task, it never sends an older picture after a newer one, and a burst of
-/// changes (a class joining at once) costs a few announcements, not one per change.
+/// Being one task, it never sends an older picture after a newer one. It waits a moment
+/// after a ring (`shared::ANNOUNCE_DELAY`), so that a burst of changes (a class joining
+/// at once) is one announcement, and sends `room_change` only when the list changed: a
+/// class entering one room costs one, not one per person for every person.
 async fn announce<A: Adapter>(io: SocketIo<A>, changes: Changes) {
     loop {
-        changes.0.notified().await;
-        let _ = io.emit("room_change", &open_rooms(&io).await).await;
+        changes.bell.notified().await;
+        tokio::time::sleep(shared::ANNOUNCE_DELAY).await;
+        let rooms = open_rooms(&io).await;
+        let mut announced = changes.announced.lock().await;
+        if *announced != rooms {
+            let _ = io.emit("room_change", &rooms).await;
+            *announced = rooms;
+        }
+        drop(announced);
         if let Some(admin) = io.of("/admin") {
             let _ = admin.emit("server_view", &server_view(&io).await).await;
         }
@@ -246,7 +263,11 @@ async fn listen<A: Adapter>(socket: SocketRef<A>) -> Result<(), Infallible> {
 
 async fn connected<A: Adapter>(socket: SocketRef<A>, State(changes): State<Changes>) {
     info!(id = %socket.id, "Connected to Browser ✅");
-    // The newcomer gets the list of open rooms at once, not only at the next change.
+    // The newcomer gets the list of open rooms at once, the one everyone has; the others
+    // hear nothing, as the list did not change (the ring is for the `/admin` pages).
+    let rooms = changes.announced.lock().await;
+    let _ = socket.emit("room_change", &*rooms);
+    drop(rooms);
     changes.ring();
 }
 

@@ -382,7 +382,7 @@ async fn a_nickname_sent_just_before_entering_is_the_one_the_room_sees() {
     let mut ben = Sio::connect(address).await;
     // No waiting between the two events: the server must still handle them in order.
     ben.emit("nickname", &[json!("Ben")]).await;
-    ben.emit("enter_room", &[json!("r")]).await;
+    ben.emit_with_ack("enter_room", &[json!("r")]).await;
     assert_eq!(ana.expect("welcome").await, [json!("Ben"), json!(2)]);
     // Two nicknames in a row, with callbacks, then enter at once: the last one counts.
     let mut cy = Chat(Sio::connect(address).await);
@@ -393,7 +393,7 @@ async fn a_nickname_sent_just_before_entering_is_the_one_the_room_sees() {
     assert_eq!(cy.ack(entered).await, [json!("r"), json!(3)]);
     // And a rename just before a message.
     cy.emit("nickname", &[json!("Cyrus")]).await;
-    cy.emit("new_message", &[json!("renamed"), json!("r")])
+    cy.emit_with_ack("new_message", &[json!("renamed"), json!("r")])
         .await;
     assert_eq!(ana.expect("new_message").await, [json!("Cyrus: renamed")]);
 }
@@ -417,16 +417,27 @@ async fn a_burst_from_one_sender_arrives_in_order() {
 }
 
 #[tokio::test]
-async fn events_without_callbacks_still_work() {
+async fn events_that_need_a_callback_and_came_without_are_refused() {
     let address = start(chapter_06::app()).await;
     let mut ana = join(address, "Ana", "r", 1).await;
-    let mut ben = Sio::connect(address).await;
-    ben.emit("nickname", &[json!("Ben")]).await;
+    let mut ben = Chat(Sio::connect(address).await);
+    ben.emit("nickname", &[json!("Ben")]).await; // its callback is optional
     ben.emit("enter_room", &[json!("r")]).await;
+    assert_eq!(
+        ben.error().await,
+        "enter_room: this event needs a callback (the last argument: a function)"
+    );
+    ana.expect_silence().await; // Ben did not enter
+    drop(ben);
+    let mut ben = join(address, "Ben", "r", 2).await;
+    assert_eq!(ana.expect("welcome").await, [json!("Ben"), json!(2)]);
     ben.emit("new_message", &[json!("no callback"), json!("r")])
         .await;
-    assert_eq!(ana.expect("welcome").await, [json!("Ben"), json!(2)]);
-    assert_eq!(ana.expect("new_message").await, [json!("Ben: no callback")]);
+    assert_eq!(
+        ben.error().await,
+        "new_message: this event needs a callback (the last argument: a function)"
+    );
+    ana.expect_silence().await; // and the message was not passed on
 }
 
 #[tokio::test]
@@ -579,7 +590,7 @@ async fn leaving_right_after_enter_room_still_says_bye() {
         if i < 5 {
             guest.call("enter_room", &[json!("r")]).await;
         } else {
-            guest.emit("enter_room", &[json!("r")]).await;
+            guest.emit_with_ack("enter_room", &[json!("r")]).await;
         }
         guest.send_raw("41").await;
         // Gone before enter_room was handled, a guest no longer counts in its welcome.
@@ -610,7 +621,7 @@ async fn last_words_before_a_clean_goodbye_arrive_before_the_bye() {
         assert_eq!(stays.expect("welcome").await, [json!(name), json!(2)]);
         for j in 0..10 {
             guest
-                .emit(
+                .emit_with_ack(
                     "new_message",
                     &[json!(format!("last words {j}")), json!("r")],
                 )
@@ -627,4 +638,101 @@ async fn last_words_before_a_clean_goodbye_arrive_before_the_bye() {
         guest.0.close().await;
     }
     stays.expect_silence().await;
+}
+
+/// The `room_change` events that reach `socket` until it has heard nothing for `quiet`
+/// (other events are read and skipped): their number, and the longest list.
+async fn room_changes_heard(socket: &mut Sio, quiet: Duration) -> (usize, usize) {
+    let (mut count, mut longest) = (0, 0);
+    while let Ok((event, args)) = tokio::time::timeout(quiet, socket.event()).await {
+        if event == "room_change" {
+            count += 1;
+            longest = longest.max(args[0].as_array().map_or(0, Vec::len));
+        }
+    }
+    (count, longest)
+}
+
+/// Under attack: a class of 60 entering one room, in waves, costs each idle page one
+/// `room_change` (the list changed once), not one per newcomer: linear, not N squared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_joining_one_after_another_costs_a_room_change_per_page_not_per_newcomer() {
+    let address = start(chapter_06::app()).await;
+    let mut observers = Vec::new();
+    for _ in 0..3 {
+        let mut observer = Sio::connect(address).await;
+        assert_eq!(observer.expect("room_change").await, [json!([])]);
+        observers.push(observer);
+    }
+    let mut class = Vec::new();
+    for wave in 0..6 {
+        for person in 0..10 {
+            let mut socket = Sio::connect(address).await;
+            // A newcomer hears the list as it is, at once.
+            socket.until("room_change").await;
+            let size = wave * 10 + person + 1;
+            assert_eq!(
+                socket.call("enter_room", &[json!("class")]).await,
+                [json!("class"), json!(size)]
+            );
+            class.push(socket);
+        }
+        // Longer than the announcer's wait: each wave is a change of its own.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    for observer in &mut observers {
+        assert_eq!(
+            room_changes_heard(observer, Duration::from_millis(700)).await,
+            (1, 1)
+        );
+    }
+    // Everyone in the class: the list at connection, and at most the one change.
+    let mut total = 0;
+    for socket in &mut class {
+        // All has arrived by now: a short wait for silence is enough.
+        total += room_changes_heard(socket, Duration::from_millis(50))
+            .await
+            .0;
+    }
+    assert!(
+        total <= class.len(),
+        "{total} room_change for {} newcomers",
+        class.len()
+    );
+}
+
+/// Under attack: one socket may be in `shared::MAX_ROOMS_PER_SOCKET` rooms; beyond,
+/// `enter_room` is refused with an `error` event, and the list the others receive stays
+/// short.
+#[tokio::test]
+async fn one_socket_enters_at_most_twenty_rooms() {
+    let address = start(chapter_06::app()).await;
+    let mut observer = Sio::connect(address).await;
+    observer.expect("room_change").await;
+    let mut eve = Chat(Sio::chatter(address, "Eve").await);
+    assert_eq!(shared::MAX_ROOMS_PER_SOCKET, 20);
+    for n in 0..20 {
+        let room = format!("room {n}");
+        assert_eq!(
+            eve.call("enter_room", &[json!(room)]).await,
+            [json!(room), json!(1)]
+        );
+    }
+    for n in 20..300 {
+        eve.emit_with_ack("enter_room", &[json!(format!("room {n}"))])
+            .await;
+        let error = eve.error().await;
+        assert_eq!(
+            error,
+            "enter_room: you are in too many rooms: at most 20 rooms"
+        );
+    }
+    // A room already entered is still fine.
+    assert_eq!(
+        eve.call("enter_room", &[json!("room 0")]).await,
+        [json!("room 0"), json!(1)]
+    );
+    let (count, longest) = room_changes_heard(&mut observer, Duration::from_millis(700)).await;
+    assert_eq!(longest, 20);
+    assert!(count <= 5, "{count} room_change for one socket's 20 rooms");
 }

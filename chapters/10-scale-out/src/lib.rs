@@ -16,8 +16,8 @@ use askama_web::WebTemplate;
 use axum::{Router, extract::State as PageState, response::Redirect, routing::get};
 use serde::Serialize;
 use shared::{
-    ChatText, Checked, InOrder, NO_ARGUMENTS, Nickname, Room, join_and_remember, remembered_rooms,
-    report,
+    Callback, ChatText, Checked, InOrder, NO_ARGUMENTS, Nickname, Room, join_and_remember,
+    remembered_rooms, report, room_limit,
 };
 use socketioxide::{
     SocketIo,
@@ -27,7 +27,7 @@ use socketioxide::{
     socket::DisconnectReason,
 };
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify};
 use tracing::info;
 
 pub use redis_link::RedisLink;
@@ -41,6 +41,10 @@ type Cluster = CustomRedisAdapter<Emitter, RedisLink>;
 /// How long a question to the other servers (which rooms? who is in this room?) may
 /// wait for their answers.
 const CLUSTER_PATIENCE: Duration = Duration::from_secs(1);
+
+/// How often each server asks the cluster for the list of open rooms, changes here or
+/// not: the rooms opened and closed on the other servers reach this server's pages so.
+const LOOK_AROUND_EVERY: Duration = Duration::from_secs(1);
 //
 // As in chapter 5, arguments arrive checked (`Checked`) and each handler waits for its
 // turn (`InOrder`); both are in `shared` and a first reading can skip them.
@@ -52,7 +56,7 @@ async fn enter_room<A: Adapter>(
     io: SocketIo<A>,
     State(changes): State<Changes>,
     Checked(room): Checked<Room>,
-    done: AckSender<A>,
+    done: Callback<A>,
     mut turn: InOrder,
 ) {
     turn.wait().await;
@@ -60,6 +64,10 @@ async fn enter_room<A: Adapter>(
         // Already inside: nobody needs to hear about it again.
         let _ = done.send(&(&room, room_size(&io, &room).await));
         return;
+    }
+    // A few rooms each, not thousands: see `shared::room_limit`.
+    if let Err(reason) = room_limit(&socket) {
+        return report(&socket, "enter_room", &reason);
     }
     let nickname = nickname_of(&socket);
     join_and_remember(&socket, &room);
@@ -80,7 +88,7 @@ async fn enter_room<A: Adapter>(
 async fn new_message<A: Adapter>(
     socket: SocketRef<A>,
     Checked((text, room)): Checked<(ChatText, Room)>,
-    done: AckSender<A>,
+    done: Callback<A>,
     mut turn: InOrder,
 ) {
     turn.wait().await;
@@ -172,26 +180,51 @@ fn nickname_of<A: Adapter>(socket: &SocketRef<A>) -> Nickname {
     socket.extensions.get::<Nickname>().unwrap_or_default()
 }
 
-/// Rings whenever the rooms, their members or a nickname change: see [`announce`].
+/// Rings whenever the rooms, their members or a nickname change: see [`announce`]. It
+/// also keeps the list of open rooms last announced, which a newcomer gets at once.
 #[derive(Clone, Default)]
-struct Changes(Arc<Notify>);
+struct Changes {
+    bell: Arc<Notify>,
+    announced: Arc<Mutex<Vec<Room>>>,
+}
 
 impl Changes {
     fn ring(&self) {
         // Rings that come while the announcer is busy add up to one more round.
-        self.0.notify_one();
+        self.bell.notify_one();
     }
 }
 
 /// One task tells everyone what the server looks like now: the open rooms to every
 /// page (`room_change`), and the whole picture to the `/admin` pages (`server_view`).
 ///
-/// Being one task, it never sends an older picture after a newer one, and a burst of
-/// changes (a class joining at once) costs a few announcements, not one per change.
+/// Being one task, it never sends an older picture after a newer one. It waits a moment
+/// after a ring (`shared::ANNOUNCE_DELAY`), so that a burst of changes (a class joining
+/// at once) is one announcement, and sends `room_change` only when the list changed: a
+/// class entering one room costs one, not one per person for every person.
+///
+/// Each server tells its own pages only (`local()`), and also looks at the cluster's
+/// list every [`LOOK_AROUND_EVERY`]: that is how a room opened on the other server
+/// reaches this server's pages. (Were each server to tell every page through Redis,
+/// "only when the list changed" would compare with what this server sent last, not with
+/// what the pages saw last, which the other server may have changed since.)
 async fn announce<A: Adapter>(io: SocketIo<A>, changes: Changes) {
     loop {
-        changes.0.notified().await;
-        let _ = io.emit("room_change", &open_rooms(&io).await).await;
+        let rang = tokio::select! {
+            () = changes.bell.notified() => true,
+            () = tokio::time::sleep(LOOK_AROUND_EVERY) => false,
+        };
+        tokio::time::sleep(shared::ANNOUNCE_DELAY).await;
+        let rooms = open_rooms(&io).await;
+        let mut announced = changes.announced.lock().await;
+        if *announced != rooms {
+            let _ = io.local().emit("room_change", &rooms).await;
+            *announced = rooms;
+        }
+        drop(announced);
+        if !rang {
+            continue;
+        }
         if let Some(admin) = io.of("/admin") {
             // Step 2: send the server view to this server's `/admin` pages only (`local()`).
             // The picture is of this server's browsers: it goes to this server's
@@ -260,7 +293,11 @@ async fn listen<A: Adapter>(socket: SocketRef<A>) -> Result<(), Infallible> {
 
 async fn connected<A: Adapter>(socket: SocketRef<A>, State(changes): State<Changes>) {
     info!(id = %socket.id, "Connected to Browser ✅");
-    // The newcomer gets the list of open rooms at once, not only at the next change.
+    // The newcomer gets the list of open rooms at once, the one everyone has; the others
+    // hear nothing, as the list did not change (the ring is for the `/admin` pages).
+    let rooms = changes.announced.lock().await;
+    let _ = socket.emit("room_change", &*rooms);
+    drop(rooms);
     changes.ring();
 }
 

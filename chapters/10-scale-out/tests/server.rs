@@ -392,3 +392,90 @@ async fn bad_input_is_refused_on_its_own_server_and_a_room_on_a_is_not_yours_on_
     );
     quiet(&mut eve).await;
 }
+
+/// The `room_change` events that reach `socket` until it has heard nothing for `quiet`
+/// (other events are read and skipped): their number, and the longest list.
+async fn room_changes_heard(socket: &mut Sio, quiet: Duration) -> (usize, usize) {
+    let (mut count, mut longest) = (0, 0);
+    while let Ok((event, args)) = tokio::time::timeout(quiet, socket.event()).await {
+        if event == "room_change" {
+            count += 1;
+            longest = longest.max(args[0].as_array().map_or(0, Vec::len));
+        }
+    }
+    (count, longest)
+}
+
+/// Under attack: a class of 50 entering one room, half on each server, in waves, costs
+/// each idle page one `room_change` (the list changed once), on either server: linear,
+/// not N squared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_joining_across_servers_costs_a_room_change_per_page_not_per_newcomer() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let b = server(&redis, "B").await;
+    let mut observers = Vec::new();
+    for address in [a, a, b, b] {
+        let mut observer = Sio::connect(address).await;
+        assert_eq!(observer.expect("room_change").await, [json!([])]);
+        observers.push(observer);
+    }
+    let mut class = Vec::new();
+    for wave in 0..5 {
+        for person in 0..10 {
+            let address = if person % 2 == 0 { a } else { b };
+            let mut socket = Sio::connect(address).await;
+            socket.until("room_change").await;
+            let size = wave * 10 + person + 1;
+            assert_eq!(
+                socket.call("enter_room", &[json!("class")]).await,
+                [json!("class"), json!(size)]
+            );
+            class.push(socket);
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    for observer in &mut observers {
+        assert_eq!(
+            room_changes_heard(observer, Duration::from_millis(1500)).await,
+            (1, 1)
+        );
+    }
+    let mut total = 0;
+    for socket in &mut class {
+        total += room_changes_heard(socket, Duration::from_millis(50))
+            .await
+            .0;
+    }
+    assert!(
+        total <= class.len(),
+        "{total} room_change for {} newcomers",
+        class.len()
+    );
+}
+
+/// Under attack: one socket may be in `shared::MAX_ROOMS_PER_SOCKET` rooms; beyond,
+/// `enter_room` is refused with an `error` event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_socket_enters_at_most_twenty_rooms() {
+    let redis = Redis::start();
+    let a = server(&redis, "A").await;
+    let mut eve = Sio::chatter(a, "Eve").await;
+    for n in 0..20 {
+        let room = format!("room {n}");
+        assert_eq!(
+            eve.call("enter_room", &[json!(room)]).await,
+            [json!(room), json!(1)]
+        );
+    }
+    for n in 20..60 {
+        eve.emit_with_ack("enter_room", &[json!(format!("room {n}"))])
+            .await;
+        assert_eq!(
+            eve.until("error").await,
+            [json!(
+                "enter_room: you are in too many rooms: at most 20 rooms"
+            )]
+        );
+    }
+}

@@ -188,3 +188,84 @@ impl Drop for Redis {
         self.stop();
     }
 }
+
+/// Opens a WebSocket by hand over a plain TCP socket, writes `frame` (bytes exactly as
+/// given: a test can set a reserved bit, use an unknown opcode or send bad UTF-8, which
+/// no WebSocket library would), and returns the code of the close frame the server
+/// answers with (`None`: no close frame came). Frames from a client must be masked:
+/// [`masked_frame`] makes one.
+pub async fn close_code_after_raw_frame(address: SocketAddr, frame: &[u8]) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(address).await.expect("connect");
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes())
+        .await
+        .expect("write the handshake");
+    let mut received = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let mut head_end = None;
+    let mut sent = false;
+    loop {
+        // After the response head: skip whole frames until a close frame (opcode 8).
+        if let Some(mut at) = head_end {
+            if !sent {
+                tcp.write_all(frame).await.expect("write the frame");
+                sent = true;
+            }
+            while received.len() >= at + 2 {
+                let (opcode, length) = (received[at] & 0x0f, usize::from(received[at + 1] & 0x7f));
+                let (header, length) = match length {
+                    126 if received.len() >= at + 4 => (
+                        4,
+                        usize::from(u16::from_be_bytes([received[at + 2], received[at + 3]])),
+                    ),
+                    126 => break,
+                    127 => return None,
+                    _ => (2, length),
+                };
+                if received.len() < at + header + length {
+                    break;
+                }
+                if opcode == 8 {
+                    return (length >= 2).then(|| {
+                        u16::from_be_bytes([received[at + header], received[at + header + 1]])
+                    });
+                }
+                at += header + length;
+                head_end = Some(at);
+            }
+        }
+        let read = tokio::time::timeout_at(deadline, tcp.read(&mut buffer)).await;
+        match read {
+            Ok(Ok(n)) if n > 0 => received.extend_from_slice(&buffer[..n]),
+            _ => return None,
+        }
+        if head_end.is_none()
+            && let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n")
+        {
+            assert!(received.starts_with(b"HTTP/1.1 101"), "not upgraded");
+            head_end = Some(end + 4);
+        }
+    }
+}
+
+/// A client frame: `first_byte` (FIN, reserved bits and opcode, e.g. `0x81` for a final
+/// text frame) and `payload`, masked as the protocol asks of clients (payloads under
+/// 126 bytes).
+pub fn masked_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() < 126);
+    let mask = [0x12_u8, 0x34, 0x56, 0x78];
+    let mut frame = vec![first_byte, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(i, byte)| byte ^ mask[i % 4]),
+    );
+    frame
+}
