@@ -59,6 +59,9 @@ async fn join_room(
         let full = room_size(&io, &room) >= ROOM_CAPACITY;
         if !full {
             join_and_remember(&socket, &room);
+            // Called back before anyone else can join: the joiner hears "you are in"
+            // before the `welcome` of whoever comes next.
+            let _ = done.send(&room);
         }
         !full
     };
@@ -68,7 +71,6 @@ async fn join_room(
         return;
     }
     info!(id = %socket.id, "joined room {room} ({} inside)", room_size(&io, &room));
-    let _ = done.send(&room);
     let _ = socket.to(room).emit("welcome", &NO_ARGUMENTS).await;
 }
 
