@@ -12,11 +12,17 @@ async fn server(redis: &Redis, name: &str) -> SocketAddr {
     start(app).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_room_spans_both_servers() {
+/// A Redis of the test's own, and servers A and B on it (Redis stops when dropped).
+async fn two_servers() -> (Redis, SocketAddr, SocketAddr) {
     let redis = Redis::start();
     let a = server(&redis, "A").await;
     let b = server(&redis, "B").await;
+    (redis, a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_spans_both_servers() {
+    let (_redis, a, b) = two_servers().await;
     let mut ana = Sio::chatter(a, "Ana").await;
     let mut ben = Sio::chatter(b, "Ben").await;
 
@@ -51,9 +57,7 @@ async fn a_room_spans_both_servers() {
 /// room list and the server view, which come from `announce`, are left to the others).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sizes_messages_and_goodbyes_cross_between_servers() {
-    let redis = Redis::start();
-    let a = server(&redis, "A").await;
-    let b = server(&redis, "B").await;
+    let (_redis, a, b) = two_servers().await;
     let mut ana = Sio::chatter(a, "Ana").await;
     let mut ben = Sio::chatter(b, "Ben").await;
     assert_eq!(
@@ -77,9 +81,7 @@ async fn sizes_messages_and_goodbyes_cross_between_servers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abrupt_disconnect_on_one_server_updates_the_other() {
-    let redis = Redis::start();
-    let a = server(&redis, "A").await;
-    let b = server(&redis, "B").await;
+    let (_redis, a, b) = two_servers().await;
     let mut ana = Sio::chatter(a, "Ana").await;
     let mut ben = Sio::chatter(b, "Ben").await;
     ana.call("enter_room", &[json!("r")]).await;
@@ -161,9 +163,7 @@ async fn redis_going_away_and_coming_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_server_view_shows_its_own_browsers_only() {
-    let redis = Redis::start();
-    let a = server(&redis, "A").await;
-    let b = server(&redis, "B").await;
+    let (_redis, a, b) = two_servers().await;
     let mut admin_a = Sio::connect_to(a, "/admin").await;
     let mut ana = Sio::chatter(a, "Ana").await;
     ana.call("enter_room", &[json!("kitchen")]).await;
@@ -223,9 +223,7 @@ async fn quiet(socket: &mut Sio) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_lists_and_sizes_follow_across_servers() {
-    let redis = Redis::start();
-    let a = server(&redis, "A").await;
-    let b = server(&redis, "B").await;
+    let (_redis, a, b) = two_servers().await;
     let mut ana = Sio::chatter(a, "Ana").await;
     let mut bea = Sio::chatter(b, "Bea").await;
     ana.call("enter_room", &[json!("harbor")]).await;
@@ -293,9 +291,7 @@ async fn a_clean_goodbye_on_either_server_is_heard_on_both() {
     // A disconnect packet (41), then the connection closes, as socket.disconnect() in a
     // browser. Sixty people, one after the other, alternately on B and A, enter a room
     // with Ana (on A) and Bo (on B) and a room of their own, and leave that way.
-    let redis = Redis::start();
-    let a = server(&redis, "A").await;
-    let b = server(&redis, "B").await;
+    let (_redis, a, b) = two_servers().await;
     let mut ana = Sio::chatter(a, "Ana").await;
     let mut bo = Sio::chatter(b, "Bo").await;
     ana.call("enter_room", &[json!("porch")]).await;
@@ -337,9 +333,7 @@ async fn a_clean_goodbye_on_either_server_is_heard_on_both() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_on_its_own_server_and_a_room_on_a_is_not_yours_on_b() {
-    let redis = Redis::start();
-    let a = server(&redis, "A").await;
-    let b = server(&redis, "B").await;
+    let (_redis, a, b) = two_servers().await;
     let mut ana = Sio::chatter(a, "Ana").await;
     let mut eve = Sio::chatter(b, "Eve").await;
     ana.call("enter_room", &[json!("vault")]).await;
@@ -420,9 +414,7 @@ async fn room_changes_heard(socket: &mut Sio, quiet: Duration) -> (usize, usize)
 /// not N squared.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_class_joining_across_servers_costs_a_room_change_per_page_not_per_newcomer() {
-    let redis = Redis::start();
-    let a = server(&redis, "A").await;
-    let b = server(&redis, "B").await;
+    let (_redis, a, b) = two_servers().await;
     let mut observers = Vec::new();
     for address in [a, a, b, b] {
         let mut observer = Sio::connect(address).await;
