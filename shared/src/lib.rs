@@ -17,7 +17,8 @@
 //!   `public/` folder, the workbook stylesheet, MVP.css);
 //! - [`with_socket_io`]: Socket.IO in front of a chapter's pages, and its browser
 //!   bundle at `/socket.io/socket.io.js`; [`builder_with_limits`]: `SocketIo::builder()`
-//!   with the workbook's limits ([`MAX_PACKET_BYTES`], [`MAX_QUEUED_PACKETS`]);
+//!   with the workbook's limits ([`MAX_PACKET_BYTES`], [`MAX_QUEUED_PACKETS`],
+//!   [`WS_READ_BUFFER_BYTES`]);
 //!   [`room_limit`]: at most [`MAX_ROOMS_PER_SOCKET`] rooms per socket; [`ANNOUNCE_DELAY`]:
 //!   how long the list of open rooms waits, so that a burst of changes is one announcement;
 //! - [`input`]: checked input: [`Room`], [`Nickname`], [`ChatText`] (with their
@@ -56,7 +57,7 @@ pub use log_safe::{LogSafe, log_safe};
 pub use server::{HEADER_TIMEOUT, SHUTDOWN_GRACE, Server, serve_listener};
 pub use socket_io::{
     ANNOUNCE_DELAY, MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, MAX_ROOMS_PER_SOCKET,
-    builder_with_limits, room_limit, with_socket_io,
+    WS_READ_BUFFER_BYTES, builder_with_limits, room_limit, with_socket_io,
 };
 pub use websocket::{close_frame_for, going_away, recv_until_stopping, stopping};
 pub use workarounds::{InOrder, NO_ARGUMENTS, join_and_remember, remembered_rooms};
@@ -109,7 +110,8 @@ pub fn page_files(chapter_dir: &str) -> Router {
 ///   [`Limits`]): WebSocket and Socket.IO connections only from the page's own origin,
 ///   or one listed in `ALLOWED_ORIGINS` (comma-separated, e.g.
 ///   `ALLOWED_ORIGINS=http://192.168.1.20:8080`); [`HEADER_TIMEOUT`] to send a request;
-///   bounded connections and new Socket.IO sessions per client address.
+///   bounded connections and new Socket.IO sessions per client address;
+///   `MAX_CONNECTIONS` (a number) replaces [`MAX_CONNECTIONS`] for a load test.
 pub async fn serve(app: Router) -> ExitCode {
     init_logs();
     warn_if_browser_packages_missing();
@@ -147,6 +149,7 @@ pub async fn serve(app: Router) -> ExitCode {
     let app = app.layer(http_log);
 
     let mut server = Server::new(app)
+        .limits(limits_from_env())
         .allowed_origins(allowed_origins_from_env())
         .shutdown_on(ctrl_c(), SHUTDOWN_GRACE);
     if https::requested() {
@@ -176,6 +179,19 @@ pub async fn serve(app: Router) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// [`Limits::default`], with `MAX_CONNECTIONS` from the environment when it is a number
+/// (`just bench --clients 10000` needs more than a classroom).
+fn limits_from_env() -> Limits {
+    let mut limits = Limits::default();
+    if let Some(most) = std::env::var("MAX_CONNECTIONS")
+        .ok()
+        .and_then(|value| value.trim().parse().ok())
+    {
+        limits.max_connections = most;
+    }
+    limits
 }
 
 /// `ALLOWED_ORIGINS`: origins, besides the page's own, whose pages may open a WebSocket

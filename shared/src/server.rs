@@ -279,11 +279,32 @@ impl Shared {
             return refusal;
         }
         let mut request = request.map(Body::new);
+        own_head(&mut request);
         request.extensions_mut().insert(ConnectInfo(peer));
         let mut app = self.app.clone();
         match app.call(request).await {
             Ok(response) => response,
             Err(never) => match never {},
+        }
+    }
+}
+
+/// Gives a request its own copy of its URI and header values.
+///
+/// hyper does not copy them: they are slices of the connection's read buffer (8 to
+/// 16 KiB), and a slice keeps the whole buffer alive. A Socket.IO session keeps its
+/// request's URI and headers for as long as it lives (`socket.req_parts()`), and with
+/// them that buffer: 16 KiB per connection, a third of what each Socket.IO connection
+/// cost (`just bench` and `notes/appendix-how-far.md`). A few hundred bytes of copies
+/// let the buffer go once the connection is upgraded.
+fn own_head<B>(request: &mut Request<B>) {
+    if let Ok(uri) = request.uri().to_string().parse() {
+        *request.uri_mut() = uri;
+    }
+    for value in request.headers_mut().values_mut() {
+        if let Ok(mut copy) = hyper::header::HeaderValue::from_bytes(value.as_bytes()) {
+            copy.set_sensitive(value.is_sensitive());
+            *value = copy;
         }
     }
 }

@@ -42,13 +42,20 @@ pub const MAX_PACKET_BYTES: usize = 64 * 1024;
 /// which reads its socket will see (the default, 128, lost messages in a burst of 200).
 pub const MAX_QUEUED_PACKETS: usize = 4096;
 
+/// Bytes read from a WebSocket at a time, per connection: the buffer lives as long as
+/// the connection. A chat packet fits in one read; a larger one takes a few. The
+/// default, 4 KiB, was a tenth of what each Socket.IO connection cost (`just bench`).
+pub const WS_READ_BUFFER_BYTES: usize = 1024;
+
 /// `SocketIo::builder()`, with the workbook's limits: [`MAX_PACKET_BYTES`] per packet
-/// (long polling and WebSocket each have their own setting) and [`MAX_QUEUED_PACKETS`].
+/// (long polling and WebSocket each have their own setting), [`MAX_QUEUED_PACKETS`] and
+/// [`WS_READ_BUFFER_BYTES`].
 pub fn builder_with_limits() -> SocketIoBuilder {
     SocketIo::builder()
         .max_payload(MAX_PACKET_BYTES as u64)
         .ws_max_message_size(MAX_PACKET_BYTES)
         .max_buffer_size(MAX_QUEUED_PACKETS)
+        .ws_read_buffer_size(WS_READ_BUFFER_BYTES)
 }
 
 /// How many rooms one socket may be in at once (chapters 5, 6 and 10). Every room

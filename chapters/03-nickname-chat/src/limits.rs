@@ -28,7 +28,7 @@ pub const MAX_BEHIND: usize = 256;
 /// Bytes read from the network at a time, per connection. The library's default
 /// (128 KiB) suits bulk transfers; chat lines are small, and the buffer is kept for as
 /// long as the connection lives (`just bench` measures the difference).
-pub(crate) const READ_BUFFER_BYTES: usize = 4 * 1024;
+pub(crate) const READ_BUFFER_BYTES: usize = 1024;
 /// How long one send to a browser may take before we give up on that browser.
 pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Every error line starts with this sign. No nickname can contain it, so nobody can
