@@ -99,7 +99,7 @@ watch chapter: _cargo _browser-packages
 
 # Measure chapters 3 and 6 under load, against the course's Node.js stack (several minutes)
 bench *options: _cargo _node _browser-packages
-    cargo build --release --package chapter-03 --package chapter-06
+    cargo build --release --package chapter-03 --package chapter-05 --package chapter-06
     cargo build --release --package workbook-tests --bin loadgen
     ulimit -n 20000 && target/release/loadgen --out notes/figures {{ options }}
 
