@@ -220,8 +220,8 @@ impl Guard {
     }
 
     /// `Some(refusal)` for a request that may not go on: a WebSocket or Socket.IO
-    /// request from another origin's page (403), or a new Socket.IO session beyond the
-    /// address's rate (429).
+    /// request from another origin's page (403), a new Socket.IO session while the server
+    /// stops (503), or beyond the address's rate (429).
     pub(crate) fn check<B>(&self, request: &Request<B>, ip: IpAddr) -> Option<Response<Body>> {
         let socket_io = is_engine_io(request);
         if !socket_io && !is_websocket_upgrade(request) {
@@ -241,6 +241,14 @@ impl Guard {
             return Some(refusal(
                 StatusCode::FORBIDDEN,
                 "Pages from another origin may not connect here (see ALLOWED_ORIGINS).\n",
+            ));
+        }
+        // A stopping server is saying goodbye to its Socket.IO clients: a page that
+        // reconnects at once must not start a session there, but wait for the next server.
+        if socket_io && !has_session_id(request) && crate::websocket::is_stopping() {
+            return Some(refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is stopping: try again when it is back.\n",
             ));
         }
         if socket_io && !has_session_id(request) && !self.take_handshake(ip) {

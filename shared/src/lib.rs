@@ -16,7 +16,8 @@
 //! - [`page_files`]: the files a chapter page loads besides its HTML (the chapter's
 //!   `public/` folder, the workbook stylesheet, MVP.css);
 //! - [`with_socket_io`]: Socket.IO in front of a chapter's pages, and its browser
-//!   bundle at `/socket.io/socket.io.js`; [`builder_with_limits`]: `SocketIo::builder()`
+//!   bundle at `/socket.io/socket.io.js`, which on Ctrl-C or SIGTERM sends every client
+//!   a disconnect ([`disconnect_all_when_stopping`]); [`builder_with_limits`]: `SocketIo::builder()`
 //!   with the workbook's limits ([`MAX_PACKET_BYTES`], [`MAX_QUEUED_PACKETS`],
 //!   [`WS_READ_BUFFER_BYTES`]);
 //!   [`room_limit`]: at most [`MAX_ROOMS_PER_SOCKET`] rooms per socket; [`ANNOUNCE_DELAY`]:
@@ -56,8 +57,9 @@ pub use input::{Callback, ChatText, Checked, Nickname, Room, report};
 pub use log_safe::{LogSafe, log_safe};
 pub use server::{HEADER_TIMEOUT, SHUTDOWN_GRACE, Server, serve_listener};
 pub use socket_io::{
-    ANNOUNCE_DELAY, MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, MAX_ROOMS_PER_SOCKET,
-    WS_READ_BUFFER_BYTES, builder_with_limits, room_limit, with_socket_io,
+    ANNOUNCE_DELAY, GOODBYE_WINDOW, MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, MAX_ROOMS_PER_SOCKET,
+    WS_READ_BUFFER_BYTES, builder_with_limits, disconnect_all_when_stopping, room_limit,
+    with_socket_io,
 };
 pub use websocket::{close_frame_for, going_away, recv_until_stopping, stopping};
 pub use workarounds::{InOrder, NO_ARGUMENTS, join_and_remember, remembered_rooms};
@@ -288,7 +290,8 @@ fn warn_if_browser_packages_missing() {
     }
 }
 
-/// Resolves on the first Ctrl-C (or SIGTERM, as sent by `kill` and process managers).
+/// Resolves on the first Ctrl-C (or SIGTERM, as sent by `kill` and process managers), once
+/// every Socket.IO client has been told (`socket_io::goodbyes_said`).
 async fn ctrl_c() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
@@ -308,4 +311,7 @@ async fn ctrl_c() {
         () = terminate => {},
     }
     websocket::stop();
+    // Socket.IO clients hear their disconnect while the server still serves (bounded,
+    // in case a goodbye never finishes).
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, socket_io::goodbyes_said()).await;
 }

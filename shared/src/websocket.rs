@@ -64,6 +64,11 @@ pub async fn recv_until_stopping(socket: &mut WebSocket) -> Option<Result<Messag
     }
 }
 
+/// Whether the server is stopping (see [`stopping`]).
+pub(crate) fn is_stopping() -> bool {
+    *STOPPING.borrow()
+}
+
 /// Called by [`crate::serve`] when it gets Ctrl-C or SIGTERM.
 pub(crate) fn stop() {
     STOPPING.send_replace(true);

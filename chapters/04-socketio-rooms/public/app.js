@@ -1,5 +1,8 @@
 // Chapter 4: the browser's side. `io()` connects to the server that served this page.
 const socket = io();
+// A server that stops says goodbye ("io server disconnect"), and then the client waits to
+// be told to connect again: tell it at once, and it retries until the server is back.
+socket.on("disconnect", (reason) => reason === "io server disconnect" && socket.connect());
 
 const welcome = document.getElementById("welcome");
 const form = welcome.querySelector("form");

@@ -131,7 +131,7 @@ pub fn app() -> Router {
         .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
         .fallback(|| async { Redirect::to("/") });
     // Socket.IO answers /socket.io/..., and hands every other request to the pages.
-    shared::with_socket_io(pages, socket_io)
+    shared::with_socket_io(pages, socket_io, io)
 }
 
 #[derive(Template, WebTemplate)]

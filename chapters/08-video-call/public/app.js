@@ -1,6 +1,9 @@
 // Chapter 8: a video call between two browsers. The server only passes the notes they
 // need to find each other (offer, answer, ICE candidates); the video goes directly.
 const socket = io();
+// A server that stops says goodbye ("io server disconnect"), and then the client waits to
+// be told to connect again: tell it at once, and it retries until the server is back.
+socket.on("disconnect", (reason) => reason === "io server disconnect" && socket.connect());
 
 const welcome = document.getElementById("welcome");
 const welcomeForm = welcome.querySelector("form");

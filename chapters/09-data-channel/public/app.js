@@ -2,6 +2,9 @@
 // server only passes the notes they need to find each other (offer, answer, ICE
 // candidates); the video and the chat go directly from browser to browser.
 const socket = io();
+// A server that stops says goodbye ("io server disconnect"), and then the client waits to
+// be told to connect again: tell it at once, and it retries until the server is back.
+socket.on("disconnect", (reason) => reason === "io server disconnect" && socket.connect());
 
 const welcome = document.getElementById("welcome");
 const welcomeForm = welcome.querySelector("form");

@@ -177,7 +177,7 @@ pub fn app_with(ice_servers: IceServers) -> Router {
         .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
         .fallback(|| async { Redirect::to("/") });
     // Socket.IO answers /socket.io/..., and hands every other request to the pages.
-    shared::with_socket_io(pages, socket_io)
+    shared::with_socket_io(pages, socket_io, io)
 }
 
 /// The STUN and TURN servers the browsers may use, as the JSON that

@@ -334,7 +334,7 @@ pub async fn app(redis_url: &str, server: &str) -> Result<Router, String> {
     })
     .await
     .map_err(|error| format!("cannot subscribe to Redis: {error}"))?;
-    tokio::spawn(announce(io, changes));
+    tokio::spawn(announce(io.clone(), changes));
 
     let pages = Router::new()
         .route("/", get(home))
@@ -343,7 +343,7 @@ pub async fn app(redis_url: &str, server: &str) -> Result<Router, String> {
         .merge(shared::page_files(env!("CARGO_MANIFEST_DIR")))
         .fallback(|| async { Redirect::to("/") });
     // Socket.IO answers /socket.io/..., and hands every other request to the pages.
-    Ok(shared::with_socket_io(pages, socket_io))
+    Ok(shared::with_socket_io(pages, socket_io, io))
 }
 
 #[derive(Clone)]
