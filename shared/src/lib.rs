@@ -32,6 +32,8 @@
 //!   handled in the order they were sent), [`join_and_remember`] and
 //!   [`remembered_rooms`] (a socket's rooms, still known at its disconnect), and
 //!   [`NO_ARGUMENTS`] (an event or callback with no arguments);
+//! - [`server_view_token`]: the token the live server view (`/admin`) asks for when the
+//!   server is reachable from other machines, printed at start-up;
 //! - `templates/base.html`: the page chrome that every chapter template extends.
 
 use std::{
@@ -45,6 +47,7 @@ mod https;
 pub mod input;
 mod log_safe;
 mod server;
+mod server_view;
 pub mod socket_io;
 pub mod websocket;
 pub mod workarounds;
@@ -56,6 +59,7 @@ pub use guard::{
 pub use input::{Callback, ChatText, Checked, Nickname, Room, report};
 pub use log_safe::{LogSafe, log_safe};
 pub use server::{HEADER_TIMEOUT, SHUTDOWN_GRACE, Server, serve_listener};
+pub use server_view::{ServerViewAuth, server_view_token};
 pub use socket_io::{
     ANNOUNCE_DELAY, GOODBYE_WINDOW, MAX_PACKET_BYTES, MAX_QUEUED_PACKETS, MAX_ROOMS_PER_SOCKET,
     WS_READ_BUFFER_BYTES, builder_with_limits, disconnect_all_when_stopping, room_limit,
@@ -170,6 +174,18 @@ pub async fn serve(app: Router) -> ExitCode {
         server = server.tls(tls.get_inner());
     } else {
         print_addresses("http", host, port);
+    }
+    if let Some(token) = server_view::printed_token() {
+        let scheme = if https::requested() { "https" } else { "http" };
+        let shown = if host.is_unspecified() {
+            "localhost".to_owned()
+        } else {
+            host.to_string()
+        };
+        println!("Server view: {scheme}://{shown}:{port}/admin?token={token}");
+        println!(
+            "(The server is reachable from other machines, so the server view needs this token.)"
+        );
     }
     match server.run(listener).await {
         Ok(()) => {

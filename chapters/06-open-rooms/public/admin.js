@@ -1,12 +1,19 @@
 // Chapter 6: the live server view. It connects to its own namespace, /admin, and the
 // server sends it the whole picture after every change.
-const socket = io("/admin");
+// On a server reachable from other machines, the view needs the token that the server
+// printed at start-up, which comes in this page's address (`/admin?token=...`).
+const token = new URLSearchParams(location.search).get("token");
+const socket = io("/admin", { auth: { token } });
 
 const status = document.getElementById("status");
 const tbody = document.querySelector("#rooms tbody");
 
 socket.on("connect", () => (status.textContent = "Live ✅"));
 socket.on("disconnect", () => (status.textContent = "Disconnected ❌"));
+// Refused: the server says why (the token is missing or wrong), and sends no view.
+socket.on("connect_error", (error) => (status.textContent = `Not connected: ${error.message}`));
+// A server that stops says goodbye ("io server disconnect"): connect again once it is back.
+socket.on("disconnect", (reason) => reason === "io server disconnect" && socket.connect());
 
 function cell(text) {
   const td = document.createElement("td");

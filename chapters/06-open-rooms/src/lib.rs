@@ -278,9 +278,10 @@ pub fn app() -> Router {
         .with_state(changes.clone())
         .build_layer();
     io.ns("/", connected.with(listen));
-    io.ns("/admin", async |State(changes): State<Changes>| {
-        changes.ring()
-    });
+    // The live server view. Reachable from other machines, it asks for a token, which
+    // the server prints at start-up (see `shared::server_view_token`).
+    let view = async |State(changes): State<Changes>| changes.ring();
+    io.ns("/admin", view.with(shared::server_view_token()));
     tokio::spawn(announce(io.clone(), changes));
 
     let pages = Router::new()

@@ -329,11 +329,12 @@ pub async fn app(redis_url: &str, server: &str) -> Result<Router, String> {
     io.ns("/", connected.with(listen))
         .await
         .map_err(|error| format!("cannot subscribe to Redis: {error}"))?;
-    io.ns("/admin", async |State(changes): State<Changes>| {
-        changes.ring()
-    })
-    .await
-    .map_err(|error| format!("cannot subscribe to Redis: {error}"))?;
+    // The live server view. Reachable from other machines, it asks for a token, which
+    // the server prints at start-up (see `shared::server_view_token`).
+    let view = async |State(changes): State<Changes>| changes.ring();
+    io.ns("/admin", view.with(shared::server_view_token()))
+        .await
+        .map_err(|error| format!("cannot subscribe to Redis: {error}"))?;
     tokio::spawn(announce(io.clone(), changes));
 
     let pages = Router::new()
