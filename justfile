@@ -107,6 +107,29 @@ bench *options: _cargo _node _browser-packages
 bench-loop:
     bash tests/bench/learner-loop.sh
 
+# The course book, served at http://localhost:3100 and rebuilt on every edit: `just book`, or `just book ko` for the Korean edition (BOOK_PORT=3200 for another port)
+book language="en": _book-tools
+    #!/usr/bin/env bash
+    set -euo pipefail
+    case {{ quote(language) }} in en|ko) ;; *) echo "The book has two editions: en and ko (not '{{ language }}')." >&2; exit 1 ;; esac
+    port=${BOOK_PORT:-3100}
+    echo "The course book ({{ language }}) at http://localhost:$port: it rebuilds when a note or po/ko.po changes; Ctrl-C stops."
+    MDBOOK_BOOK__LANGUAGE={{ quote(language) }} exec mdbook serve --port "$port" --dest-dir "target/book/{{ language }}"
+
+# Build both editions of the book into target/book/en and target/book/ko; any warning fails
+book-build: _book-tools
+    #!/usr/bin/env bash
+    set -euo pipefail
+    for language in en ko; do
+        log=$(MDBOOK_BOOK__LANGUAGE=$language mdbook build --dest-dir "target/book/$language" 2>&1) || { echo "$log" >&2; exit 1; }
+        if grep -iE "warn|error" <<<"$log" >&2; then echo "The $language edition built with the warnings above." >&2; exit 1; fi
+        echo "target/book/$language/index.html"
+    done
+
+# The translator's loop: merge the English notes' current text into po/ko.po and list what is left to translate
+book-po: _book-tools
+    node tests/book/po.mjs update
+
 # Show what changed from one chapter to another: `just diff 3 4`
 diff from to:
     #!/usr/bin/env bash
@@ -160,6 +183,25 @@ _browser-packages:
 
 _chromium:
     @command -v chromium >/dev/null || { echo "The browser tests need Chromium: sudo apt-get install chromium (Debian/Ubuntu), or set CHROMIUM=/path/to/chrome." >&2; [ -n "${CHROMIUM:-}" ]; }
+
+# mdBook and its two plugins, at the versions the book is built with, and the diagram script
+_book-tools: _cargo _node
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v msgmerge >/dev/null || { echo "The Korean edition's tools need gettext: sudo apt-get install gettext (macOS: brew install gettext)" >&2; exit 1; }
+    installed=$(cargo install --list)
+    for crate in mdbook@0.5.0 mdbook-mermaid@0.17.1 mdbook-i18n-helpers@0.4.0; do
+        if ! grep -q "^${crate%@*} v${crate#*@}:" <<<"$installed"; then
+            echo "Installing $crate from crates.io for the book (once, a few minutes)..."
+            cargo install --quiet --locked --force "$crate"
+        fi
+    done
+    # mdbook-mermaid carries mermaid's script; the book serves it, so diagrams draw offline.
+    if [ ! -f target/book-assets/mermaid.min.js ]; then
+        mkdir -p target/book-assets
+        [ -f target/book-assets/book.toml ] || echo "[book]" > target/book-assets/book.toml
+        mdbook-mermaid install target/book-assets 2>/dev/null
+    fi
 
 _loopback-only:
     @command -v unshare >/dev/null && command -v ip >/dev/null || { echo "The WebRTC tests need unshare and ip: sudo apt-get install util-linux iproute2" >&2; exit 1; }

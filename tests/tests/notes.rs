@@ -159,6 +159,9 @@ fn a_changed_quote_is_caught() {
 /// The words a reader gets through in a minute.
 const WORDS_PER_MINUTE: usize = 150;
 
+/// Pages of the course book (`book.toml`) that are not notes to read: no reading time.
+const BOOK_PAGES: [&str; 3] = ["SUMMARY.md", "schedule.md", "glossary.md"];
+
 /// Minutes to read `text`: its words (whitespace-separated tokens, code included) at
 /// [`WORDS_PER_MINUTE`], to the nearest minute.
 fn reading_minutes(text: &str) -> usize {
@@ -216,7 +219,7 @@ fn every_reading_time_is_true() {
     let mut wrong = Vec::new();
     for note in notes() {
         let name = note.file_name().unwrap().to_string_lossy().into_owned();
-        if name == "README.md" {
+        if name == "README.md" || BOOK_PAGES.contains(&name.as_str()) {
             continue;
         }
         let text = fs::read_to_string(&note).unwrap();
@@ -893,4 +896,92 @@ fn a_stale_name_is_caught() {
         ],
         "{stale:?}"
     );
+}
+
+// The schedule ----------------------------------------------------------------------
+//
+// Each note's "For instructors" part says how long the chapter takes in class (its
+// "Timing" line); the book's schedule page repeats those minutes and adds them up per day
+// and for the whole course. The two must agree.
+
+/// The N of a note's `- **Timing:** about N minutes` line.
+fn timing(note: &str) -> Option<usize> {
+    note.lines().find_map(|line| {
+        line.trim()
+            .strip_prefix("- **Timing:** about ")?
+            .split_once(" minutes")?
+            .0
+            .parse()
+            .ok()
+    })
+}
+
+/// The rows of a Markdown table whose header row starts with `first`, as trimmed cells.
+fn table_rows(text: &str, first: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if !line.starts_with('|') {
+            inside = false;
+            continue;
+        }
+        let cells: Vec<String> = line.trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect();
+        if cells.first().is_some_and(|c| c == first) {
+            inside = true;
+        } else if inside && !cells[0].starts_with("---") {
+            rows.push(cells);
+        }
+    }
+    rows
+}
+
+/// The first number in a cell: `**520** (8 hours …)` gives 520.
+fn number(cell: &str) -> Option<usize> {
+    let digits: String = cell
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+#[test]
+fn the_schedule_agrees_with_the_notes() {
+    let schedule = fs::read_to_string(root().join("notes/schedule.md")).expect("notes/schedule.md");
+    let mut wrong = Vec::new();
+    let mut per_day = std::collections::BTreeMap::<usize, usize>::new();
+    let rows = table_rows(&schedule, "Chapter");
+    for chapter in chapters() {
+        let note = fs::read_to_string(root().join(format!("notes/{chapter}.md"))).unwrap();
+        let Some(minutes) = timing(&note) else {
+            wrong.push(format!("notes/{chapter}.md has no `- **Timing:** about N minutes` line"));
+            continue;
+        };
+        let row = rows.iter().find(|row| row[0].contains(&format!("({chapter}.md)")));
+        match row.map(|row| (number(&row[1]), row.get(2).and_then(|day| number(day)))) {
+            Some((Some(listed), Some(day))) => {
+                if listed != minutes {
+                    wrong.push(format!(
+                        "notes/schedule.md gives {chapter} {listed} minutes, its note's Timing line {minutes}"
+                    ));
+                }
+                *per_day.entry(day).or_default() += listed;
+            }
+            _ => wrong.push(format!("notes/schedule.md has no row with minutes and a day for {chapter}")),
+        }
+    }
+    let days = table_rows(&schedule, "Day");
+    for (day, sum) in &per_day {
+        let row = days.iter().find(|row| number(&row[0]) == Some(*day));
+        match row.and_then(|row| number(&row[2])) {
+            Some(listed) if listed == *sum => {}
+            listed => wrong.push(format!("notes/schedule.md: day {day} adds up to {sum} minutes, listed {listed:?}")),
+        }
+    }
+    let total: usize = per_day.values().sum();
+    let whole = days.iter().find(|row| row[0].contains("whole course")).and_then(|row| number(&row[2]));
+    if whole != Some(total) {
+        wrong.push(format!("notes/schedule.md: the whole course adds up to {total} minutes, listed {whole:?}"));
+    }
+    assert!(wrong.is_empty(), "the schedule:\n{}", wrong.join("\n"));
 }
