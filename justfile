@@ -30,6 +30,9 @@ test chapter="": _cargo _node _browser-packages _chromium _loopback-only
     if [ -z {{ quote(chapter) }} ]; then
         cargo test --workspace
         cargo build --workspace --bins
+        # The course book: po/ko.po has every English text of the notes, translated.
+        just _book-tools
+        node tests/book/po.mjs check
         just _node-tests chapters/*/tests/*.test.mjs tests/node/*.test.mjs
         # Each chapter's exercise: its steps fail on the starter and pass on the chapter.
         node tests/exercises/proof.mjs
