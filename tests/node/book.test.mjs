@@ -150,7 +150,8 @@ for (const [language, edition] of Object.entries(EDITIONS)) {
 }
 
 test("the Korean pages are in Korean, not the English fallback", async () => {
-  for (const name of pages) {
+  // notes/figures/ holds the load generator's tables, shown as it writes them.
+  for (const name of pages.filter((page) => !page.startsWith("figures/"))) {
     const page = await open(`${base}/ko/${name}`);
     // The prose only: code stays as it is in both editions.
     const text = await page.evaluate(() => {
