@@ -49,7 +49,7 @@ const REDIS_PATIENCE: Duration = Duration::from_secs(1);
 impl RedisLink {
     /// Connects to Redis at `url` (e.g. `redis://127.0.0.1:6379`).
     pub async fn connect(url: &str) -> Result<Self, RedisError> {
-        // The adapter's messages arrive as RESP3 "push" messages (Redis 7 and newer).
+        // The adapter's messages arrive as RESP3 "push" messages (Redis 6.0 and newer).
         let url = if url.contains("protocol=") {
             url.to_owned()
         } else {
