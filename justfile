@@ -110,6 +110,9 @@ bench *options: _cargo _node _browser-packages
 bench-loop:
     bash tests/bench/learner-loop.sh
 
+# The Korean edition's title (book.toml holds the English one; gettext translates the pages)
+book_title_ko := "Rust로 배우는 실시간 웹: 워크북"
+
 # The course book, served at http://localhost:3100 and rebuilt on every edit: `just book`, or `just book ko` for the Korean edition (BOOK_PORT=3200 for another port)
 book language="en": _book-tools
     #!/usr/bin/env bash
@@ -117,6 +120,7 @@ book language="en": _book-tools
     case {{ quote(language) }} in en|ko) ;; *) echo "The book has two editions: en and ko (not '{{ language }}')." >&2; exit 1 ;; esac
     port=${BOOK_PORT:-3100}
     echo "The course book ({{ language }}) at http://localhost:$port: it rebuilds when a note or po/ko.po changes; Ctrl-C stops."
+    if [ {{ quote(language) }} = ko ]; then export MDBOOK_BOOK__TITLE={{ quote(book_title_ko) }}; fi
     MDBOOK_BOOK__LANGUAGE={{ quote(language) }} exec mdbook serve --port "$port" --dest-dir "target/book/{{ language }}"
 
 # Build both editions of the book into target/book/en and target/book/ko; any warning fails
@@ -124,6 +128,7 @@ book-build: _book-tools
     #!/usr/bin/env bash
     set -euo pipefail
     for language in en ko; do
+        if [ $language = ko ]; then export MDBOOK_BOOK__TITLE={{ quote(book_title_ko) }}; fi
         log=$(MDBOOK_BOOK__LANGUAGE=$language mdbook build --dest-dir "target/book/$language" 2>&1) || { echo "$log" >&2; exit 1; }
         if grep -iE "warn|error" <<<"$log" >&2; then echo "The $language edition built with the warnings above." >&2; exit 1; fi
         echo "target/book/$language/index.html"
