@@ -158,7 +158,8 @@ function merge(into) {
   } else {
     execFileSync("msgmerge", ["--quiet", "--no-wrap", "-o", into, PO, POT], { stdio: "inherit" });
   }
-  const entries = fillCode(parsePo(readFileSync(into, "utf8")));
+  // Text gone from the notes leaves the file too (git keeps its history).
+  const entries = fillCode(parsePo(readFileSync(into, "utf8")).filter((entry) => !entry.obsolete));
   writeFileSync(into, writePo(entries));
   return entries;
 }
