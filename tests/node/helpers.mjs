@@ -208,3 +208,14 @@ export async function freePort() {
   await once(server, "close");
   return port;
 }
+
+/**
+ * "A phone on the classroom network", on one machine: Chromium goes to this address's
+ * pages on 127.0.0.1 (the Node tests run where loopback is the only network), so a page
+ * opened at https://192.168.1.20:PORT is a page of another origin than
+ * https://localhost:PORT, as a phone's is, and its requests carry that Host and Origin.
+ * With HTTPS=1, `--ignore-certificate-errors` is the phone user clicking through the
+ * warning about the self-signed certificate.
+ */
+export const PHONE_ADDRESS = "192.168.1.20";
+export const PHONE_FLAGS = ["--ignore-certificate-errors", `--host-resolver-rules=MAP ${PHONE_ADDRESS} 127.0.0.1`];
