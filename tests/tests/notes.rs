@@ -925,7 +925,11 @@ fn table_rows(text: &str, first: &str) -> Vec<Vec<String>> {
             inside = false;
             continue;
         }
-        let cells: Vec<String> = line.trim_matches('|').split('|').map(|c| c.trim().to_owned()).collect();
+        let cells: Vec<String> = line
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_owned())
+            .collect();
         if cells.first().is_some_and(|c| c == first) {
             inside = true;
         } else if inside && !cells[0].starts_with("---") {
@@ -954,10 +958,14 @@ fn the_schedule_agrees_with_the_notes() {
     for chapter in chapters() {
         let note = fs::read_to_string(root().join(format!("notes/{chapter}.md"))).unwrap();
         let Some(minutes) = timing(&note) else {
-            wrong.push(format!("notes/{chapter}.md has no `- **Timing:** about N minutes` line"));
+            wrong.push(format!(
+                "notes/{chapter}.md has no `- **Timing:** about N minutes` line"
+            ));
             continue;
         };
-        let row = rows.iter().find(|row| row[0].contains(&format!("({chapter}.md)")));
+        let row = rows
+            .iter()
+            .find(|row| row[0].contains(&format!("({chapter}.md)")));
         match row.map(|row| (number(&row[1]), row.get(2).and_then(|day| number(day)))) {
             Some((Some(listed), Some(day))) => {
                 if listed != minutes {
@@ -967,7 +975,9 @@ fn the_schedule_agrees_with_the_notes() {
                 }
                 *per_day.entry(day).or_default() += listed;
             }
-            _ => wrong.push(format!("notes/schedule.md has no row with minutes and a day for {chapter}")),
+            _ => wrong.push(format!(
+                "notes/schedule.md has no row with minutes and a day for {chapter}"
+            )),
         }
     }
     let days = table_rows(&schedule, "Day");
@@ -975,13 +985,20 @@ fn the_schedule_agrees_with_the_notes() {
         let row = days.iter().find(|row| number(&row[0]) == Some(*day));
         match row.and_then(|row| number(&row[2])) {
             Some(listed) if listed == *sum => {}
-            listed => wrong.push(format!("notes/schedule.md: day {day} adds up to {sum} minutes, listed {listed:?}")),
+            listed => wrong.push(format!(
+                "notes/schedule.md: day {day} adds up to {sum} minutes, listed {listed:?}"
+            )),
         }
     }
     let total: usize = per_day.values().sum();
-    let whole = days.iter().find(|row| row[0].contains("whole course")).and_then(|row| number(&row[2]));
+    let whole = days
+        .iter()
+        .find(|row| row[0].contains("whole course"))
+        .and_then(|row| number(&row[2]));
     if whole != Some(total) {
-        wrong.push(format!("notes/schedule.md: the whole course adds up to {total} minutes, listed {whole:?}"));
+        wrong.push(format!(
+            "notes/schedule.md: the whole course adds up to {total} minutes, listed {whole:?}"
+        ));
     }
     assert!(wrong.is_empty(), "the schedule:\n{}", wrong.join("\n"));
 }

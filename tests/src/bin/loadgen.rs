@@ -122,8 +122,7 @@ impl Run {
             / (self.delivered.max(1) as f64 / 1000.0)
     }
     fn kib_per_connection(&self) -> f64 {
-        (self.rss_joined_kib.saturating_sub(self.rss_idle_kib)) as f64
-            / self.joined.max(1) as f64
+        (self.rss_joined_kib.saturating_sub(self.rss_idle_kib)) as f64 / self.joined.max(1) as f64
     }
     fn kernel_share(&self) -> f64 {
         self.server_kernel.as_secs_f64() / self.server_cpu.as_secs_f64().max(1e-9) * 100.0
@@ -409,8 +408,8 @@ async fn connect(protocol: Protocol, port: u16) -> Result<Socket, String> {
     };
     // Small read buffers (the default is 128 KiB a client) and no Nagle delay, as the
     // servers have.
-    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-        .read_buffer_size(4096);
+    let config =
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
     let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
         .await
         .map_err(|e| e.to_string())?;
@@ -789,9 +788,18 @@ fn plot(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String {
             }
         }
         labels = lines.iter().map(|(label, _)| label.clone()).collect();
-        panel(&mut svg, index as f64 * panel_w, panel_w, height, title, &lines);
+        panel(
+            &mut svg,
+            index as f64 * panel_w,
+            panel_w,
+            height,
+            title,
+            &lines,
+        );
     }
-    let colors = ["#d35400", "#e59866", "#1e8449", "#82e0aa", "#2471a3", "#85c1e9"];
+    let colors = [
+        "#d35400", "#e59866", "#1e8449", "#82e0aa", "#2471a3", "#85c1e9",
+    ];
     for (i, label) in labels.iter().enumerate() {
         let color = colors[i % colors.len()];
         let dash = if label.ends_with("node") {
@@ -821,7 +829,14 @@ fn plot(scenarios: &[Scenario], settings: &Settings, runs: &[Run]) -> String {
 }
 
 /// One log-log panel at `x0`: a title, decades, the N axis and a polyline per server.
-fn panel(svg: &mut String, x0: f64, width: f64, height: f64, title: &str, lines: &[(String, Vec<(f64, f64)>)]) {
+fn panel(
+    svg: &mut String,
+    x0: f64,
+    width: f64,
+    height: f64,
+    title: &str,
+    lines: &[(String, Vec<(f64, f64)>)],
+) {
     let (left, bottom, top, right) = (x0 + 60.0, 50.0, 30.0, 15.0);
     let plot_w = width - 60.0 - right;
     let plot_h = height - top - bottom;
@@ -836,7 +851,12 @@ fn panel(svg: &mut String, x0: f64, width: f64, height: f64, title: &str, lines:
         .fold(f64::MIN, f64::max)
         .log10()
         .max(x_min + 1.0);
-    let y_min = all.iter().map(|p| p.1).fold(f64::MAX, f64::min).log10().floor();
+    let y_min = all
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::MAX, f64::min)
+        .log10()
+        .floor();
     let y_max = all
         .iter()
         .map(|p| p.1)
@@ -880,7 +900,9 @@ fn panel(svg: &mut String, x0: f64, width: f64, height: f64, title: &str, lines:
         left + plot_w / 2.0,
         height - 8.0
     );
-    let colors = ["#d35400", "#e59866", "#1e8449", "#82e0aa", "#2471a3", "#85c1e9"];
+    let colors = [
+        "#d35400", "#e59866", "#1e8449", "#82e0aa", "#2471a3", "#85c1e9",
+    ];
     for (i, (label, line)) in lines.iter().enumerate() {
         let color = colors[i % colors.len()];
         let dash = if label.ends_with("node") {
