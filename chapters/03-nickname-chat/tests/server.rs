@@ -347,30 +347,13 @@ async fn flood(address: SocketAddr) -> (OwnedWriteHalf, u64, Arc<AtomicBool>) {
         r#"{{"type":"new_message","payload":"{}"}}"#,
         "x".repeat(SPAM_BYTES)
     );
-    let batch = long_masked_frame(spam.as_bytes()).repeat(4);
+    let batch = masked_frame(0x81, spam.as_bytes()).repeat(4);
     let until = tokio::time::Instant::now() + FLOOD;
     let mut sent = 0_u64;
     while let Ok(Ok(())) = tokio::time::timeout_at(until, to_server.write_all(&batch)).await {
         sent += 4;
     }
     (to_server, sent, warned)
-}
-
-/// A masked client text frame of 126 to 65535 bytes (a 16-bit length).
-fn long_masked_frame(payload: &[u8]) -> Vec<u8> {
-    let length = u16::try_from(payload.len()).expect("at most 65535 bytes");
-    assert!(length >= 126);
-    let mask = [0x12_u8, 0x34, 0x56, 0x78];
-    let mut frame = vec![0x81, 0x80 | 126];
-    frame.extend_from_slice(&length.to_be_bytes());
-    frame.extend_from_slice(&mask);
-    frame.extend(
-        payload
-            .iter()
-            .enumerate()
-            .map(|(i, byte)| byte ^ mask[i % 4]),
-    );
-    frame
 }
 
 /// What one reader of the flood test heard.

@@ -254,12 +254,19 @@ pub async fn close_code_after_raw_frame(address: SocketAddr, frame: &[u8]) -> Op
 }
 
 /// A client frame: `first_byte` (FIN, reserved bits and opcode, e.g. `0x81` for a final
-/// text frame) and `payload`, masked as the protocol asks of clients (payloads under
-/// 126 bytes).
+/// text frame) and `payload`, masked as the protocol asks of clients (payloads up to
+/// 65535 bytes: a 7-bit length under 126, else 126 and a 16-bit length).
 pub fn masked_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
-    assert!(payload.len() < 126);
     let mask = [0x12_u8, 0x34, 0x56, 0x78];
-    let mut frame = vec![first_byte, 0x80 | payload.len() as u8];
+    let mut frame = vec![first_byte];
+    match payload.len() {
+        short @ 0..126 => frame.push(0x80 | short as u8),
+        long => {
+            let length = u16::try_from(long).expect("at most 65535 bytes");
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&length.to_be_bytes());
+        }
+    }
     frame.extend_from_slice(&mask);
     frame.extend(
         payload
