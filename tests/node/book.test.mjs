@@ -6,11 +6,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:http";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { launchBrowser, root } from "./helpers.mjs";
+import { launchBrowser, root, serveFolder } from "./helpers.mjs";
 
 const EDITIONS = {
   en: { speakerNotes: "For instructors", search: "broadcast", minutes: /about \d+ minutes/ },
@@ -38,21 +37,8 @@ before(async () => {
     assert.equal(build.status, 0, `mdbook build (${language}): ${build.error ?? build.stderr}`);
     assert.doesNotMatch(build.stderr, /warn|error/i, `the ${language} edition built with warnings`);
   }
-  // A static server for the built book, on loopback.
-  server = createServer((request, response) => {
-    const url = new URL(request.url, "http://book");
-    let file = path.join(out, decodeURIComponent(url.pathname));
-    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, "index.html");
-    if (!file.startsWith(out) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    const type = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json" }[path.extname(file)];
-    response.writeHead(200, type ? { "content-type": type } : {});
-    response.end(request.method === "HEAD" ? undefined : readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${server.address().port}`;
+  server = await serveFolder(out);
+  base = server.url;
   browser = await launchBrowser();
 });
 

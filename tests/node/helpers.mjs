@@ -3,6 +3,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -219,3 +221,22 @@ export async function freePort() {
  */
 export const PHONE_ADDRESS = "192.168.1.20";
 export const PHONE_FLAGS = ["--ignore-certificate-errors", `--host-resolver-rules=MAP ${PHONE_ADDRESS} 127.0.0.1`];
+
+/**
+ * Serves the files under `dir` on 127.0.0.1 (a free port) for a browser to read, as a
+ * static web server would; resolves to the server, whose `url` is its address.
+ */
+export async function serveFolder(dir) {
+  const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json" };
+  const server = createHttpServer((request, response) => {
+    let file = path.join(dir, decodeURIComponent(new URL(request.url, "http://folder").pathname));
+    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!file.startsWith(dir) || !existsSync(file)) return response.writeHead(404).end();
+    const type = types[path.extname(file)];
+    response.writeHead(200, type ? { "content-type": type } : {});
+    response.end(request.method === "HEAD" ? undefined : readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.url = `http://127.0.0.1:${server.address().port}`;
+  return server;
+}
